@@ -1,0 +1,505 @@
+//! `ColumnType`: how one Rust field type maps to a logical type, an Arrow column, a JSON
+//! decoder and fake values. Implemented here for every supported type; the derive implements it
+//! for `#[derive(BehaviorEnum)]` enums and `#[derive(BehaviorRecord)]` structs, and a newtype
+//! opts in by implementing it (usually by delegating to the wrapped type).
+
+use arrow::datatypes::{
+    Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+};
+use jiter::Peek;
+use rand::RngExt;
+use serde::Serialize;
+
+use crate::column::{BoolColumn, Column, ListColumn, PrimitiveColumn, Utf8Column};
+use crate::decoder::Decoder;
+use crate::descriptor::{FieldDesc, Rules};
+use crate::error::{DecodeError, ErrorKind};
+use crate::fake::Faker;
+use crate::logical::Logical;
+use crate::types::{Date, Decimal, DecimalError, Timestamp};
+
+pub use uuid::Uuid;
+
+/// A type that can be a field of an event.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported event field type",
+    label = "no column mapping for this type",
+    note = "supported: String, bool, i32, i64, u32, u64, f64, Decimal<P, S>, Timestamp, Date, Uuid, Option<T>, Vec<T>, #[derive(BehaviorEnum)] enums and #[derive(BehaviorRecord)] structs",
+    note = "a newtype opts in with `impl behavior_runtime::ColumnType for ...`"
+)]
+pub trait ColumnType: Sized + Serialize {
+    /// The builder values of this type are appended to.
+    type Column: Column;
+    /// Whether JSON `null` (or an absent key) is a valid value.
+    const NULLABLE: bool = false;
+
+    /// The row of the type table this type maps to.
+    fn logical() -> Logical;
+
+    /// Appends an in-memory value (the struct-to-columns path).
+    fn append(&self, column: &mut Self::Column);
+
+    /// Decodes the JSON value announced by `peek` into `column`, enforcing `rules`. On error the
+    /// column may hold a partial value; the caller truncates it.
+    fn decode(
+        decoder: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError>;
+
+    /// A random value satisfying `rules`.
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self;
+}
+
+/// Builds a field's descriptor from its type (used by generated `describe_fields`).
+pub fn field<T: ColumnType>(name: &'static str, doc: &'static str, rules: &'static Rules) -> FieldDesc {
+    FieldDesc { name, doc, ty: T::logical(), nullable: T::NULLABLE, rules }
+}
+
+#[cold]
+fn out_of_range(message: String) -> DecodeError {
+    DecodeError::new(ErrorKind::OutOfRange, message)
+}
+
+/// Checks declared numeric bounds.
+#[inline]
+pub fn check_number(value: f64, rules: &Rules) -> Result<(), DecodeError> {
+    if let Some(min) = rules.minimum {
+        if value < min {
+            return Err(out_of_range(format!("{value} is less than the minimum {min}")));
+        }
+    }
+    if let Some(max) = rules.maximum {
+        if value > max {
+            return Err(out_of_range(format!("{value} is greater than the maximum {max}")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks declared length bounds (in characters) and pattern.
+#[inline]
+pub fn check_str(value: &str, rules: &Rules) -> Result<(), DecodeError> {
+    // Bytes bound characters from above, so the count is only needed near a bound.
+    if let Some(max) = rules.max_length {
+        if value.len() > max as usize {
+            let chars = value.chars().count();
+            if chars > max as usize {
+                return Err(DecodeError::new(
+                    ErrorKind::TooLong,
+                    format!("{chars} characters, more than the maximum {max}"),
+                ));
+            }
+        }
+    }
+    if let Some(min) = rules.min_length {
+        if value.len() < 4 * min as usize {
+            let chars = value.chars().count();
+            if chars < min as usize {
+                return Err(DecodeError::new(
+                    ErrorKind::TooShort,
+                    format!("{chars} characters, fewer than the minimum {min}"),
+                ));
+            }
+        }
+    }
+    if let Some(pattern) = &rules.pattern {
+        if !pattern.is_match(value) {
+            return Err(DecodeError::new(
+                ErrorKind::InvalidFormat,
+                format!("{value:?} does not match the pattern {}", pattern.source),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ColumnType for String {
+    type Column = Utf8Column;
+
+    fn logical() -> Logical {
+        Logical::String
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Utf8Column) {
+        column.push(self);
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Utf8Column, rules: &Rules) -> Result<(), DecodeError> {
+        let value = d.str(peek, "a string")?;
+        check_str(value, rules)?;
+        column.push(value);
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        faker.text(rules)
+    }
+}
+
+impl ColumnType for bool {
+    type Column = BoolColumn;
+
+    fn logical() -> Logical {
+        Logical::Bool
+    }
+
+    #[inline]
+    fn append(&self, column: &mut BoolColumn) {
+        column.push(*self);
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut BoolColumn, _: &Rules) -> Result<(), DecodeError> {
+        column.push(d.bool(peek)?);
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, _: &Rules) -> Self {
+        faker.rng.random_bool(0.5)
+    }
+}
+
+/// Integer types stored in a wider or equal Arrow integer.
+macro_rules! integer_column {
+    ($rust:ty, $arrow:ty, $logical:expr, $fake_max:expr) => {
+        impl ColumnType for $rust {
+            type Column = PrimitiveColumn<$arrow>;
+
+            fn logical() -> Logical {
+                $logical
+            }
+
+            #[inline]
+            fn append(&self, column: &mut Self::Column) {
+                column.push((*self).into());
+            }
+
+            #[inline]
+            fn decode(
+                d: &mut Decoder<'_>,
+                peek: Peek,
+                column: &mut Self::Column,
+                rules: &Rules,
+            ) -> Result<(), DecodeError> {
+                let value = d.int(peek)?;
+                #[allow(irrefutable_let_patterns)] // i64 from i64
+                let Ok(value) = <$rust>::try_from(value) else {
+                    return Err(out_of_range(format!(
+                        "{value} does not fit {}",
+                        stringify!($rust)
+                    )));
+                };
+                check_number(value as f64, rules)?;
+                column.push(value.into());
+                Ok(())
+            }
+
+            fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+                let (lo, hi) = faker.bounds(rules, 0.0, $fake_max);
+                faker.rng.random_range(lo as i64..=hi as i64) as $rust
+            }
+        }
+    };
+}
+
+integer_column!(i32, Int32Type, Logical::Int32, 1000.0);
+integer_column!(i64, Int64Type, Logical::Int64, 1_000_000.0);
+integer_column!(u32, Int64Type, Logical::UInt32, 1000.0);
+
+impl ColumnType for u64 {
+    type Column = PrimitiveColumn<Decimal128Type>;
+
+    fn logical() -> Logical {
+        Logical::UInt64
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Self::Column) {
+        column.push(i128::from(*self));
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+        let text = d.number_text(peek, "a non-negative integer")?;
+        let value = std::str::from_utf8(text).ok().and_then(|t| t.parse::<u64>().ok());
+        let Some(value) = value else {
+            let text = String::from_utf8_lossy(text);
+            return Err(if text.contains(['.', 'e', 'E']) {
+                DecodeError::new(ErrorKind::WrongType, format!("expected an integer, found {text}"))
+            } else {
+                out_of_range(format!("{text} does not fit u64"))
+            });
+        };
+        check_number(value as f64, rules)?;
+        column.push(i128::from(value));
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        let (lo, hi) = faker.bounds(rules, 0.0, 1.0e12);
+        faker.rng.random_range(lo as u64..=hi as u64)
+    }
+}
+
+impl ColumnType for f64 {
+    type Column = PrimitiveColumn<Float64Type>;
+
+    fn logical() -> Logical {
+        Logical::Float64
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Self::Column) {
+        column.push(*self);
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+        let value = d.float(peek)?;
+        check_number(value, rules)?;
+        column.push(value);
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        let (lo, hi) = faker.bounds(rules, 0.0, 1000.0);
+        // Rounded to 1/1024 so the value's JSON text is short and round-trips exactly.
+        (faker.rng.random_range(lo..=hi) * 1024.0).round() / 1024.0
+    }
+}
+
+impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
+    type Column = PrimitiveColumn<Decimal128Type>;
+
+    fn logical() -> Logical {
+        Logical::Decimal { precision: P, scale: S }
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Self::Column) {
+        column.push(self.units());
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+        let text = d.number_text(peek, "a decimal number")?;
+        let value = Decimal::<P, S>::parse(text).map_err(|e| {
+            let text = String::from_utf8_lossy(text);
+            match e {
+                DecimalError::NotANumber => {
+                    DecodeError::new(ErrorKind::WrongType, format!("expected a decimal number, found {text}"))
+                }
+                DecimalError::TooManyDecimals => {
+                    out_of_range(format!("{text} has more than {S} decimal places"))
+                }
+                DecimalError::TooManyDigits => {
+                    out_of_range(format!("{text} does not fit DECIMAL({P}, {S})"))
+                }
+            }
+        })?;
+        if rules.minimum.is_some() || rules.maximum.is_some() {
+            check_number(value.to_f64(), rules)?;
+        }
+        column.push(value.units());
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        let scale = 10f64.powi(i32::from(S));
+        let (lo, hi) = faker.bounds(rules, 0.0, (Self::limit() - 1.0 / scale).min(1000.0));
+        let units = faker.rng.random_range((lo * scale).ceil() as i128..=(hi * scale).floor() as i128);
+        Self::from_units(units)
+    }
+}
+
+impl ColumnType for Timestamp {
+    type Column = PrimitiveColumn<TimestampMicrosecondType>;
+
+    fn logical() -> Logical {
+        Logical::Timestamp
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Self::Column) {
+        column.push(self.micros());
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, _: &Rules) -> Result<(), DecodeError> {
+        let text = d.str(peek, "an RFC 3339 date-time string")?;
+        let Some(value) = Timestamp::parse(text) else {
+            return Err(DecodeError::new(
+                ErrorKind::InvalidFormat,
+                format!("{text:?} is not an RFC 3339 date-time such as 2026-01-31T12:00:00.000000Z"),
+            ));
+        };
+        column.push(value.micros());
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, _: &Rules) -> Self {
+        faker.timestamp()
+    }
+}
+
+impl ColumnType for Date {
+    type Column = PrimitiveColumn<Date32Type>;
+
+    fn logical() -> Logical {
+        Logical::Date
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Self::Column) {
+        column.push(self.0);
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, _: &Rules) -> Result<(), DecodeError> {
+        let text = d.str(peek, "a YYYY-MM-DD date string")?;
+        let Some(value) = Date::parse(text) else {
+            return Err(DecodeError::new(
+                ErrorKind::InvalidFormat,
+                format!("{text:?} is not a date such as 2026-01-31"),
+            ));
+        };
+        column.push(value.0);
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, _: &Rules) -> Self {
+        faker.timestamp().date()
+    }
+}
+
+/// The hyphenated form JSON Schema's `uuid` format requires (any case).
+pub fn is_hyphenated_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+impl ColumnType for Uuid {
+    type Column = Utf8Column;
+
+    fn logical() -> Logical {
+        Logical::Uuid
+    }
+
+    #[inline]
+    fn append(&self, column: &mut Utf8Column) {
+        column.push(self.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Utf8Column, _: &Rules) -> Result<(), DecodeError> {
+        let text = d.str(peek, "a UUID string")?;
+        if !is_hyphenated_uuid(text) {
+            return Err(DecodeError::new(
+                ErrorKind::InvalidFormat,
+                format!("{text:?} is not a UUID such as 123e4567-e89b-12d3-a456-426614174000"),
+            ));
+        }
+        // Lowercase, so deduplication on the text in the warehouse is exact.
+        column.push_lowercase(text);
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, _: &Rules) -> Self {
+        faker.uuid()
+    }
+}
+
+impl<T: ColumnType> ColumnType for Option<T> {
+    type Column = T::Column;
+    const NULLABLE: bool = true;
+
+    fn logical() -> Logical {
+        T::logical()
+    }
+
+    #[inline]
+    fn append(&self, column: &mut T::Column) {
+        match self {
+            Some(value) => value.append(column),
+            None => column.append_null(),
+        }
+    }
+
+    #[inline]
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut T::Column, rules: &Rules) -> Result<(), DecodeError> {
+        if peek == Peek::Null {
+            d.null(peek)?;
+            column.append_null();
+            Ok(())
+        } else {
+            T::decode(d, peek, column, rules)
+        }
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        faker.rng.random_bool(0.8).then(|| T::fake(faker, rules))
+    }
+}
+
+impl<T: ColumnType> ColumnType for Vec<T> {
+    type Column = ListColumn<T::Column>;
+
+    fn logical() -> Logical {
+        Logical::List(Box::new(FieldDesc {
+            name: "item",
+            doc: "",
+            ty: T::logical(),
+            nullable: T::NULLABLE,
+            rules: &Rules::NONE,
+        }))
+    }
+
+    fn append(&self, column: &mut Self::Column) {
+        for item in self {
+            item.append(&mut column.child);
+        }
+        column.close();
+    }
+
+    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+        let mut next = d.array_start(peek, "an array")?;
+        let mut index = 0usize;
+        while let Some(peek) = next {
+            if rules.max_items.is_some_and(|max| index >= max as usize) {
+                return Err(DecodeError::new(
+                    ErrorKind::TooLong,
+                    format!("more than the maximum {} items", rules.max_items.unwrap_or(0)),
+                ));
+            }
+            // Element rules are not declarable yet; list rules bound the count.
+            T::decode(d, peek, &mut column.child, &Rules::NONE).map_err(|e| e.at_index(index))?;
+            index += 1;
+            next = d.array_step()?;
+        }
+        if let Some(min) = rules.min_items {
+            if index < min as usize {
+                return Err(DecodeError::new(
+                    ErrorKind::TooShort,
+                    format!("{index} items, fewer than the minimum {min}"),
+                ));
+            }
+        }
+        column.close();
+        Ok(())
+    }
+
+    fn fake(faker: &mut Faker, rules: &Rules) -> Self {
+        let lo = rules.min_items.unwrap_or(1);
+        let hi = rules.max_items.unwrap_or(lo.max(3)).max(lo).min(lo + 4);
+        let n = faker.rng.random_range(lo..=hi);
+        (0..n).map(|_| T::fake(faker, &Rules::NONE)).collect()
+    }
+}

@@ -1,0 +1,408 @@
+//! Records (structs of fields) and events (records with a type name and version): the traits
+//! the derive implements, and the generic code that decodes, builds and finishes them.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, DictionaryArray, Int8Array, NullBufferBuilder, StringArray, StructArray};
+use arrow::datatypes::{DataType, FieldRef, Int8Type};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use jiter::Peek;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::column::Column;
+use crate::decoder::Decoder;
+use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, FieldDesc, SCHEMA_VERSION_KEY};
+use crate::error::{DecodeError, ErrorKind};
+use crate::fake::Faker;
+
+/// A struct whose fields are columns. Implemented by `#[derive(BehaviorRecord)]` and
+/// `#[derive(BehaviorEvent)]`.
+pub trait Record: Sized + 'static {
+    type Columns: RecordColumns<Self>;
+    /// Columns this record contributes, flattened records included. At most 126, so one
+    /// `u128` tracks which were seen (two bits are the event envelope's).
+    const FIELD_COUNT: u32;
+
+    /// Appends the descriptors of this record's fields, in wire order.
+    fn describe_fields(out: &mut Vec<FieldDesc>);
+
+    /// A random record satisfying every field's rules.
+    fn fake_record(faker: &mut Faker) -> Self;
+
+    /// Writes this record's fields as entries of an enclosing JSON object.
+    fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// The descriptors of a record's fields.
+pub fn describe<R: Record>() -> Vec<FieldDesc> {
+    let mut fields = Vec::with_capacity(R::FIELD_COUNT as usize);
+    R::describe_fields(&mut fields);
+    fields
+}
+
+/// The column builders of a record, one per field (generated).
+pub trait RecordColumns<R>: Send + 'static {
+    fn with_capacity(rows: usize) -> Self;
+    fn append(&mut self, record: &R);
+    /// The index of the field with this wire name, among `0..R::FIELD_COUNT`.
+    fn field_index(key: &str) -> Option<u32>;
+    /// Decodes the value of field `index`; errors carry the field's name in their path.
+    fn decode_field(&mut self, index: u32, decoder: &mut Decoder<'_>, peek: Peek) -> Result<(), DecodeError>;
+    /// After the object's last key: nulls for absent optional fields, an error for absent
+    /// required ones. `seen` has bit `i` set for each field `i` present.
+    fn complete(&mut self, seen: u128) -> Result<(), DecodeError>;
+    fn append_null(&mut self);
+    fn truncate(&mut self, len: usize);
+    fn byte_size(&self) -> usize;
+    /// Finishes one array per field, taking each field's type from `fields` in order.
+    fn finish(&mut self, fields: &mut std::slice::Iter<'_, FieldRef>, out: &mut Vec<ArrayRef>);
+}
+
+#[cold]
+fn unknown_field(key: &str) -> DecodeError {
+    DecodeError::new(ErrorKind::UnknownField, format!("unknown field {key:?}")).at_key(key)
+}
+
+/// A required field absent from its object (what generated `complete` returns).
+#[cold]
+pub fn missing_field(key: &str) -> DecodeError {
+    DecodeError::new(ErrorKind::MissingField, format!("required field {key:?} is missing")).at_key(key)
+}
+
+/// A string outside an enum's values.
+#[cold]
+pub fn not_in_enum(value: &str, values: &[&str]) -> DecodeError {
+    DecodeError::new(ErrorKind::NotInEnum, format!("{value:?} is not one of {values:?}"))
+}
+
+#[cold]
+fn duplicate_field(key: &str) -> DecodeError {
+    DecodeError::new(ErrorKind::DuplicateField, format!("field {key:?} appears twice")).at_key(key)
+}
+
+/// Decodes one JSON object into a record's columns. `envelope` handles keys the record does
+/// not declare (the event's `event_type` and `schema_version`) and returns whether it knew it.
+#[inline]
+fn decode_object<R: Record>(
+    decoder: &mut Decoder<'_>,
+    peek: Peek,
+    columns: &mut R::Columns,
+    expected: &str,
+    mut envelope: impl FnMut(&mut Decoder<'_>, u32) -> Result<(), DecodeError>,
+    envelope_index: impl Fn(&str) -> Option<u32>,
+) -> Result<(), DecodeError> {
+    let mut seen: u128 = 0;
+    let mut key = decoder.object_start(peek, expected)?;
+    while let Some(name) = key {
+        let Some(index) = R::Columns::field_index(name).or_else(|| envelope_index(name)) else {
+            return Err(unknown_field(name));
+        };
+        let bit = 1u128 << index;
+        if seen & bit != 0 {
+            return Err(duplicate_field(name));
+        }
+        seen |= bit;
+        if index < R::FIELD_COUNT {
+            let peek = decoder.peek()?;
+            columns.decode_field(index, decoder, peek)?;
+        } else {
+            envelope(decoder, index)?;
+        }
+        key = decoder.object_key()?;
+    }
+    columns.complete(seen)
+}
+
+/// The column of a nested record (`Vec<LineItem>`, `Option<Address>`): Arrow `Struct`.
+pub struct StructColumn<R: Record> {
+    pub columns: R::Columns,
+    nulls: NullBufferBuilder,
+}
+
+impl<R: Record> StructColumn<R> {
+    #[inline]
+    pub fn push(&mut self, record: &R) {
+        self.columns.append(record);
+        self.nulls.append_non_null();
+    }
+
+    /// Decodes a JSON object as one struct row (what the derive's `ColumnType::decode` calls).
+    #[inline]
+    pub fn decode(&mut self, decoder: &mut Decoder<'_>, peek: Peek) -> Result<(), DecodeError> {
+        decode_object::<R>(decoder, peek, &mut self.columns, "an object", |_, _| Ok(()), |_| None)?;
+        self.nulls.append_non_null();
+        Ok(())
+    }
+}
+
+impl<R: Record> Column for StructColumn<R> {
+    fn with_capacity(rows: usize) -> Self {
+        Self { columns: R::Columns::with_capacity(rows), nulls: NullBufferBuilder::new(rows) }
+    }
+
+    fn len(&self) -> usize {
+        self.nulls.len()
+    }
+
+    fn append_null(&mut self) {
+        self.columns.append_null();
+        self.nulls.append_null();
+    }
+
+    fn truncate(&mut self, len: usize) {
+        // Children can be ahead of `nulls` when a row failed half-way, so always cut them.
+        self.columns.truncate(len);
+        if len < self.nulls.len() {
+            self.nulls.truncate(len);
+        }
+    }
+
+    fn byte_size(&self) -> usize {
+        self.columns.byte_size()
+    }
+
+    fn finish(&mut self, data_type: &DataType) -> ArrayRef {
+        let DataType::Struct(fields) = data_type else {
+            unreachable!("the type table maps records to Struct")
+        };
+        let mut arrays = Vec::with_capacity(fields.len());
+        self.columns.finish(&mut fields.iter(), &mut arrays);
+        // SAFETY: one array per field, each of the field's type (taken from `fields`), all of
+        // the same length (every row appends to every column, or is truncated from all).
+        Arc::new(unsafe { StructArray::new_unchecked(fields.clone(), arrays, self.nulls.finish()) })
+    }
+}
+
+/// An event type: a record with a registered name and schema version.
+/// Implemented by `#[derive(BehaviorEvent)]`.
+pub trait Event: Record + Serialize {
+    const EVENT_TYPE: &'static str;
+    const VERSION: u32;
+    const DOC: &'static str;
+
+    /// Computed once per type (the derive emits the static).
+    fn descriptor() -> &'static EventDescriptor;
+}
+
+/// Builds the descriptor of an event type (what the generated `descriptor()` caches).
+pub fn build_descriptor<E: Event>() -> EventDescriptor {
+    EventDescriptor::new(
+        E::EVENT_TYPE,
+        E::VERSION,
+        E::DOC,
+        std::any::type_name::<E>(),
+        describe::<E>(),
+    )
+}
+
+/// Serializes an event as its flat wire object (what the generated `Serialize` calls).
+pub fn serialize_event<E: Event, S: serde::Serializer>(event: &E, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry(EVENT_TYPE_KEY, E::EVENT_TYPE)?;
+    map.serialize_entry(SCHEMA_VERSION_KEY, &E::VERSION)?;
+    event.serialize_fields(&mut map)?;
+    map.end()
+}
+
+/// Columnar builder for a batch of one event type: append events or decode JSON, then finish
+/// a `RecordBatch` whose schema is the type's Arrow schema.
+pub struct EventBatchBuilder<E: Event> {
+    columns: E::Columns,
+    rows: usize,
+    capacity: usize,
+    tape: Vec<u8>,
+    event: PhantomData<fn() -> E>,
+}
+
+impl<E: Event> EventBatchBuilder<E> {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            columns: E::Columns::with_capacity(capacity),
+            rows: 0,
+            capacity,
+            tape: Vec::new(),
+            event: PhantomData,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn byte_size(&self) -> usize {
+        self.columns.byte_size()
+    }
+
+    /// Appends an in-memory event.
+    pub fn push(&mut self, event: &E) {
+        self.columns.append(event);
+        self.rows += 1;
+    }
+
+    /// Decodes one JSON object (and nothing after it but whitespace) into the columns. On any
+    /// error the builder is exactly as before the call.
+    pub fn decode(&mut self, json: &[u8]) -> Result<(), DecodeError> {
+        let mut decoder = Decoder::with_tape(json, std::mem::take(&mut self.tape));
+        let result = self.decode_from(&mut decoder);
+        self.tape = decoder.into_tape();
+        result
+    }
+
+    fn decode_from(&mut self, decoder: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        let result = decoder
+            .peek()
+            .and_then(|peek| self.decode_object(decoder, peek))
+            .and_then(|()| decoder.finish());
+        match result {
+            Ok(()) => {
+                self.rows += 1;
+                Ok(())
+            }
+            Err(error) => {
+                self.columns.truncate(self.rows);
+                Err(error.for_event_type(E::EVENT_TYPE))
+            }
+        }
+    }
+
+    #[inline]
+    fn decode_object(&mut self, decoder: &mut Decoder<'_>, peek: Peek) -> Result<(), DecodeError> {
+        let type_index = E::FIELD_COUNT;
+        let version_index = E::FIELD_COUNT + 1;
+        decode_object::<E>(
+            decoder,
+            peek,
+            &mut self.columns,
+            "an event object",
+            |decoder, index| {
+                let peek = decoder.peek()?;
+                if index == type_index {
+                    let name = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
+                    if name != E::EVENT_TYPE {
+                        return Err(DecodeError::new(
+                            ErrorKind::UnknownEventType,
+                            format!("event_type {name:?} where {:?} was expected", E::EVENT_TYPE),
+                        )
+                        .at_key(EVENT_TYPE_KEY));
+                    }
+                } else {
+                    let version = decoder.int(peek).map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
+                    if version != i64::from(E::VERSION) {
+                        return Err(DecodeError::new(
+                            ErrorKind::UnknownEventType,
+                            format!("schema_version {version} where {} was expected", E::VERSION),
+                        )
+                        .at_key(SCHEMA_VERSION_KEY));
+                    }
+                }
+                Ok(())
+            },
+            |key| match key {
+                EVENT_TYPE_KEY => Some(type_index),
+                SCHEMA_VERSION_KEY => Some(version_index),
+                _ => None,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Finishes the batch and resets the builder for the next one.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let schema = E::descriptor().arrow_schema();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        let keys = Int8Array::from(vec![0i8; self.rows]);
+        let values: ArrayRef = Arc::new(StringArray::from(vec![E::EVENT_TYPE]));
+        arrays.push(Arc::new(DictionaryArray::<Int8Type>::try_new(keys, values)?));
+        let mut fields = schema.fields()[1..].iter();
+        self.columns.finish(&mut fields, &mut arrays);
+        self.columns = E::Columns::with_capacity(self.capacity);
+        self.rows = 0;
+        RecordBatch::try_new(schema, arrays)
+    }
+}
+
+/// An event type with its Rust type erased: what the registry holds.
+pub trait EventKind: Send + Sync + 'static {
+    fn descriptor(&self) -> &'static EventDescriptor;
+    fn new_builder(&self, capacity: usize) -> Box<dyn EventBuilder>;
+    /// Appends one fake event, serialized as its wire JSON, to `out`.
+    fn fake_json(&self, faker: &mut Faker, out: &mut Vec<u8>);
+    /// `count` fake events: their wire JSON, and the batch built from the structs themselves
+    /// (not through JSON), for round-trip tests and benchmarks.
+    fn fake_sample(&self, faker: &mut Faker, count: usize) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError>;
+}
+
+/// A batch builder with its event type erased.
+pub trait EventBuilder: Send {
+    fn descriptor(&self) -> &'static EventDescriptor;
+    fn decode(&mut self, json: &[u8]) -> Result<(), DecodeError>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn byte_size(&self) -> usize;
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError>;
+}
+
+/// The registry entry of event type `E`.
+pub struct Kind<E>(PhantomData<fn() -> E>);
+
+impl<E> Kind<E> {
+    pub const NEW: Self = Kind(PhantomData);
+}
+
+impl<E: Event> EventKind for Kind<E> {
+    fn descriptor(&self) -> &'static EventDescriptor {
+        E::descriptor()
+    }
+
+    fn new_builder(&self, capacity: usize) -> Box<dyn EventBuilder> {
+        Box::new(EventBatchBuilder::<E>::with_capacity(capacity))
+    }
+
+    fn fake_json(&self, faker: &mut Faker, out: &mut Vec<u8>) {
+        let event = E::fake_record(faker);
+        // Serializing derive-generated types into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, &event);
+    }
+
+    fn fake_sample(&self, faker: &mut Faker, count: usize) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError> {
+        let mut builder = EventBatchBuilder::<E>::with_capacity(count);
+        let mut jsons = Vec::with_capacity(count);
+        for _ in 0..count {
+            let event = E::fake_record(faker);
+            builder.push(&event);
+            jsons.push(serde_json::to_vec(&event).map_err(|e| ArrowError::ExternalError(Box::new(e)))?);
+        }
+        Ok((jsons, builder.finish()?))
+    }
+}
+
+impl<E: Event> EventBuilder for EventBatchBuilder<E> {
+    fn descriptor(&self) -> &'static EventDescriptor {
+        E::descriptor()
+    }
+
+    fn decode(&mut self, json: &[u8]) -> Result<(), DecodeError> {
+        EventBatchBuilder::decode(self, json)
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn byte_size(&self) -> usize {
+        EventBatchBuilder::byte_size(self)
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        EventBatchBuilder::finish(self)
+    }
+}

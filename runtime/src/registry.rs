@@ -1,0 +1,332 @@
+//! The registry of event types, and the decoding entry point for message bodies: split a body
+//! into events, dispatch each on `event_type` (and `schema_version`), decode it into its type's
+//! batch builder, and report every event's outcome.
+
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use memchr::memchr;
+
+use crate::decoder::Decoder;
+use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, SCHEMA_VERSION_KEY};
+use crate::error::{DecodeError, ErrorKind};
+use crate::record::{EventBuilder, EventKind};
+
+/// Every registered event type and version.
+pub struct Registry {
+    kinds: Vec<&'static dyn EventKind>,
+}
+
+impl Registry {
+    /// Fails when two entries claim the same event type and version.
+    pub fn new(kinds: &[&'static dyn EventKind]) -> Result<Self, String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in kinds {
+            let d = kind.descriptor();
+            if !seen.insert((d.event_type, d.version)) {
+                return Err(format!("{} v{} is registered twice", d.event_type, d.version));
+            }
+        }
+        Ok(Self { kinds: kinds.to_vec() })
+    }
+
+    pub fn kinds(&self) -> &[&'static dyn EventKind] {
+        &self.kinds
+    }
+
+    pub fn descriptors(&self) -> impl Iterator<Item = &'static EventDescriptor> + '_ {
+        self.kinds.iter().map(|k| k.descriptor())
+    }
+
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// The index of `event_type` at `version`; `None` for the version means "the only one
+    /// registered, else 1".
+    pub fn find(&self, event_type: &str, version: Option<u32>) -> Result<usize, DecodeError> {
+        let mut only = None;
+        let mut count = 0;
+        for (index, kind) in self.kinds.iter().enumerate() {
+            let d = kind.descriptor();
+            if d.event_type == event_type {
+                count += 1;
+                only = Some(index);
+                if version.unwrap_or(1) == d.version {
+                    return Ok(index);
+                }
+            }
+        }
+        match (count, version) {
+            (1, None) => Ok(only.unwrap_or_default()),
+            (0, _) => Err(self.unknown_type(event_type)),
+            (_, version) => Err(DecodeError::new(
+                ErrorKind::UnknownEventType,
+                format!(
+                    "{event_type} has no registered schema_version {}; registered: {}",
+                    version.unwrap_or(1),
+                    self.versions(event_type)
+                ),
+            )
+            .at_key(SCHEMA_VERSION_KEY)),
+        }
+    }
+
+    fn versions(&self, event_type: &str) -> String {
+        let versions: Vec<String> = self
+            .descriptors()
+            .filter(|d| d.event_type == event_type)
+            .map(|d| d.version.to_string())
+            .collect();
+        versions.join(", ")
+    }
+
+    #[cold]
+    fn unknown_type(&self, event_type: &str) -> DecodeError {
+        let hint = self
+            .descriptors()
+            .find(|d| d.event_type.eq_ignore_ascii_case(event_type.trim()))
+            .map(|d| format!(" (did you mean {:?}? event types are case-sensitive)", d.event_type))
+            .unwrap_or_default();
+        DecodeError::new(
+            ErrorKind::UnknownEventType,
+            format!("unknown event_type {event_type:?}{hint}"),
+        )
+        .at_key(EVENT_TYPE_KEY)
+    }
+
+    /// Which registered type and version a JSON object is, read from its envelope keys.
+    pub fn dispatch(&self, json: &[u8]) -> Result<usize, DecodeError> {
+        let mut decoder = Decoder::new(json);
+        let peek = decoder.peek()?;
+        let first = decoder.object_start(peek, "an event object")?;
+        // Fast path: producers (this project's generator included) write event_type first and
+        // schema_version second; then nothing else needs scanning.
+        if first == Some(EVENT_TYPE_KEY) {
+            let peek = decoder.peek()?;
+            let event_type = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?.to_owned();
+            if decoder.object_key()? == Some(SCHEMA_VERSION_KEY) {
+                let version = read_version(&mut decoder)?;
+                return self.find(&event_type, Some(version));
+            }
+            if self.has_one_version(&event_type) {
+                return self.find(&event_type, None);
+            }
+        }
+        self.dispatch_by_scan(json)
+    }
+
+    fn has_one_version(&self, event_type: &str) -> bool {
+        self.descriptors().filter(|d| d.event_type == event_type).count() == 1
+    }
+
+    /// Reads every top-level key to find the envelope (keys in any order).
+    #[cold]
+    fn dispatch_by_scan(&self, json: &[u8]) -> Result<usize, DecodeError> {
+        let mut decoder = Decoder::new(json);
+        let peek = decoder.peek()?;
+        let mut event_type: Option<String> = None;
+        let mut version = None;
+        let mut key = decoder.object_start(peek, "an event object")?.map(str::to_owned);
+        while let Some(name) = key {
+            let peek = decoder.peek()?;
+            match name.as_str() {
+                EVENT_TYPE_KEY => {
+                    let value = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
+                    event_type = Some(value.to_owned());
+                }
+                SCHEMA_VERSION_KEY => {
+                    version = Some(read_version_at(&mut decoder, peek)?);
+                }
+                _ => decoder.skip(peek).map_err(|e| e.at_key(&name))?,
+            }
+            key = decoder.object_key()?.map(str::to_owned);
+        }
+        match event_type {
+            Some(event_type) => self.find(&event_type, version),
+            None => Err(DecodeError::new(ErrorKind::MissingField, "no event_type: cannot tell what happened")
+                .at_key(EVENT_TYPE_KEY)),
+        }
+    }
+}
+
+fn read_version(decoder: &mut Decoder<'_>) -> Result<u32, DecodeError> {
+    let peek = decoder.peek()?;
+    read_version_at(decoder, peek)
+}
+
+fn read_version_at(decoder: &mut Decoder<'_>, peek: jiter::Peek) -> Result<u32, DecodeError> {
+    let version = decoder.int(peek).map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
+    u32::try_from(version).map_err(|_| {
+        DecodeError::new(ErrorKind::OutOfRange, format!("schema_version {version} is not a version"))
+            .at_key(SCHEMA_VERSION_KEY)
+    })
+}
+
+/// Size limits applied before decoding.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// A message body over this is rejected whole (SQS allows 256 KiB; 1 MiB with extended
+    /// client libraries).
+    pub max_body_bytes: usize,
+    /// One event over this is rejected.
+    pub max_event_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, max_event_bytes: 256 * 1024 }
+    }
+}
+
+/// What happened to one event of a body.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// Appended as row `row` of the builder for registry entry `kind`.
+    Accepted { kind: usize, row: usize },
+    /// Not appended; `raw` is the event's bytes as received.
+    Rejected { raw: &'a [u8], error: DecodeError },
+}
+
+/// Counts for one body or batch. `accepted + rejected == received` always.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub received: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, other: Counts) {
+        self.received += other.received;
+        self.accepted += other.accepted;
+        self.rejected += other.rejected;
+    }
+}
+
+/// Decodes message bodies into one batch builder per registered type.
+pub struct BatchDecoder<'r> {
+    registry: &'r Registry,
+    builders: Vec<Option<Box<dyn EventBuilder>>>,
+    limits: Limits,
+    capacity: usize,
+}
+
+impl<'r> BatchDecoder<'r> {
+    pub fn new(registry: &'r Registry, limits: Limits, capacity: usize) -> Self {
+        Self {
+            registry,
+            builders: (0..registry.len()).map(|_| None).collect(),
+            limits,
+            capacity,
+        }
+    }
+
+    pub fn registry(&self) -> &'r Registry {
+        self.registry
+    }
+
+    /// Bytes held by the builders, to flush before a batch grows past memory or Arrow's 2 GiB
+    /// offset limit.
+    pub fn byte_size(&self) -> usize {
+        self.builders.iter().flatten().map(|b| b.byte_size()).sum()
+    }
+
+    /// Decodes one event (one JSON object).
+    pub fn decode_event(&mut self, json: &[u8]) -> Result<(usize, usize), DecodeError> {
+        if json.len() > self.limits.max_event_bytes {
+            return Err(DecodeError::new(
+                ErrorKind::EventTooLarge,
+                format!("{} bytes, more than the maximum event size {}", json.len(), self.limits.max_event_bytes),
+            ));
+        }
+        let kind = self.registry.dispatch(json)?;
+        let capacity = self.capacity;
+        let registry = self.registry;
+        let builder = self.builders[kind].get_or_insert_with(|| registry.kinds()[kind].new_builder(capacity));
+        builder.decode(json)?;
+        Ok((kind, builder.len() - 1))
+    }
+
+    /// Decodes a message body: one event, or many as NDJSON (blank lines ignored). Calls
+    /// `on_event` once per event, in order, and returns the counts.
+    pub fn decode_body<'b>(&mut self, body: &'b [u8], mut on_event: impl FnMut(Outcome<'b>)) -> Counts {
+        let mut counts = Counts::default();
+        let mut report = |outcome: Outcome<'b>, counts: &mut Counts| {
+            counts.received += 1;
+            match outcome {
+                Outcome::Accepted { .. } => counts.accepted += 1,
+                Outcome::Rejected { .. } => counts.rejected += 1,
+            }
+            on_event(outcome);
+        };
+        if body.len() > self.limits.max_body_bytes {
+            let error = DecodeError::new(
+                ErrorKind::BodyTooLarge,
+                format!("{} bytes, more than the maximum body size {}", body.len(), self.limits.max_body_bytes),
+            );
+            report(Outcome::Rejected { raw: body, error }, &mut counts);
+            return counts;
+        }
+        let mut rest = body;
+        let mut first = true;
+        while !rest.is_empty() {
+            let (line, next) = match memchr(b'\n', rest) {
+                Some(at) => (&rest[..at], &rest[at + 1..]),
+                None => (rest, &rest[rest.len()..]),
+            };
+            rest = next;
+            let event = line.trim_ascii();
+            if event.is_empty() {
+                continue;
+            }
+            let outcome = self.decode_event(event);
+            // A pretty-printed single event spans lines: when its first line is cut-off JSON,
+            // try the body as one document before treating the lines as separate events.
+            if first && !rest.is_empty() {
+                if let Err(error) = &outcome {
+                    if error.kind == ErrorKind::MalformedJson {
+                        if let Ok((kind, row)) = self.decode_event(body.trim_ascii()) {
+                            report(Outcome::Accepted { kind, row }, &mut counts);
+                            return counts;
+                        }
+                    }
+                }
+            }
+            first = false;
+            report(
+                match outcome {
+                    Ok((kind, row)) => Outcome::Accepted { kind, row },
+                    Err(error) => Outcome::Rejected { raw: event, error },
+                },
+                &mut counts,
+            );
+        }
+        if counts.received == 0 {
+            let error = DecodeError::new(ErrorKind::Empty, "the body holds no event (empty or only whitespace)");
+            report(Outcome::Rejected { raw: body, error }, &mut counts);
+        }
+        counts
+    }
+
+    /// Finishes every non-empty builder: `(registry index, batch)` pairs, in registry order.
+    pub fn finish(&mut self) -> Result<Vec<(usize, RecordBatch)>, ArrowError> {
+        let mut batches = Vec::new();
+        for (kind, builder) in self.builders.iter_mut().enumerate() {
+            if let Some(builder) = builder {
+                if !builder.is_empty() {
+                    batches.push((kind, builder.finish()?));
+                }
+            }
+        }
+        Ok(batches)
+    }
+
+    /// Rows currently held for registry entry `kind`.
+    pub fn rows(&self, kind: usize) -> usize {
+        self.builders[kind].as_ref().map_or(0, |b| b.len())
+    }
+}

@@ -1,0 +1,399 @@
+//! Value types the catalog uses that std has no exact equivalent for: UTC timestamps in
+//! microseconds, calendar dates and fixed-point decimals.
+//!
+//! Each keeps the representation Arrow and Parquet store (so appending is a copy) and parses and
+//! formats its wire text without allocating, because both sit on the converter's and the
+//! generator's hot paths. Uncommon spellings (offsets other than `Z`, odd fraction lengths) fall
+//! back to chrono.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// An instant in UTC with microsecond precision: what Parquet stores as
+/// `INT64 TIMESTAMP(MICROS, isAdjustedToUTC = true)` and Snowflake loads losslessly.
+///
+/// On the wire it is RFC 3339 text. Any offset is accepted on input and normalised to UTC;
+/// output is always `YYYY-MM-DDTHH:MM:SS.ffffffZ`. Epoch numbers are rejected on purpose: a bare
+/// number cannot say whether it counts seconds, milliseconds or microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub const fn from_micros(micros: i64) -> Self {
+        Self(micros)
+    }
+
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// The UTC calendar day this instant falls on.
+    pub const fn date(self) -> Date {
+        Date(self.0.div_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY) as i32)
+    }
+
+    /// Parses RFC 3339 text; `None` when it is not a valid date-time or is out of range.
+    pub fn parse(text: &str) -> Option<Self> {
+        parse_fast(text.as_bytes()).or_else(|| parse_slow(text))
+    }
+
+    /// Writes the canonical text form into `out` and returns it.
+    pub fn format(self, out: &mut [u8; 27]) -> &str {
+        let days = self.0.div_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY);
+        let in_day = self.0.rem_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let secs = in_day / MICROS_PER_SECOND;
+        let micros = in_day % MICROS_PER_SECOND;
+        write_digits(&mut out[0..4], year.rem_euclid(10_000) as u64);
+        out[4] = b'-';
+        write_digits(&mut out[5..7], month as u64);
+        out[7] = b'-';
+        write_digits(&mut out[8..10], day as u64);
+        out[10] = b'T';
+        write_digits(&mut out[11..13], (secs / 3600) as u64);
+        out[13] = b':';
+        write_digits(&mut out[14..16], (secs / 60 % 60) as u64);
+        out[16] = b':';
+        write_digits(&mut out[17..19], (secs % 60) as u64);
+        out[19] = b'.';
+        write_digits(&mut out[20..26], micros as u64);
+        out[26] = b'Z';
+        // Every byte written above is ASCII.
+        std::str::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.format(&mut [0; 27]))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.format(&mut [0; 27]))
+    }
+}
+
+/// A calendar date (no time zone): days since 1970-01-01, Arrow's `Date32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Date(pub i32);
+
+impl Date {
+    pub fn parse(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year = digits(&b[0..4])? as i64;
+        let month = digits(&b[5..7])? as u32;
+        let day = digits(&b[8..10])? as u32;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Self(days_from_civil(year, month, day) as i32))
+    }
+
+    pub fn format(self, out: &mut [u8; 10]) -> &str {
+        let (year, month, day) = civil_from_days(self.0 as i64);
+        write_digits(&mut out[0..4], year.rem_euclid(10_000) as u64);
+        out[4] = b'-';
+        write_digits(&mut out[5..7], month as u64);
+        out[7] = b'-';
+        write_digits(&mut out[8..10], day as u64);
+        std::str::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.format(&mut [0; 10]))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.format(&mut [0; 10]))
+    }
+}
+
+/// A fixed-point number with `P` significant digits, `S` of them after the point: Arrow's
+/// `Decimal128(P, S)`, Snowflake's `NUMBER(P, S)`. The value is `units / 10^S`.
+///
+/// On the wire it is a JSON number, parsed from its text exactly (never through `f64`), so
+/// `19.99` stays 1999 cents. A number with more than `S` decimals, or more than `P` digits, is
+/// rejected rather than rounded: silently changing money is worse than quarantining it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Decimal<const P: u8, const S: u8>(pub i128);
+
+impl<const P: u8, const S: u8> Decimal<P, S> {
+    /// `10^(P - S)`: every value is strictly inside `(-LIMIT, LIMIT)`.
+    pub fn limit() -> f64 {
+        10f64.powi(i32::from(P) - i32::from(S))
+    }
+
+    pub const fn from_units(units: i128) -> Self {
+        Self(units)
+    }
+
+    pub const fn units(self) -> i128 {
+        self.0
+    }
+
+    /// Parses JSON number text exactly; the error says why it does not fit.
+    pub fn parse(text: &[u8]) -> Result<Self, DecimalError> {
+        parse_decimal(text, P, S).map(Self)
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / 10f64.powi(i32::from(S))
+    }
+}
+
+impl<const P: u8, const S: u8> fmt::Display for Decimal<P, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scale = 10i128.pow(u32::from(S));
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let (int, frac) = (abs / scale as u128, abs % scale as u128);
+        if S == 0 {
+            write!(f, "{sign}{int}")
+        } else {
+            write!(f, "{sign}{int}.{frac:0width$}", width = S as usize)
+        }
+    }
+}
+
+impl<const P: u8, const S: u8> Serialize for Decimal<P, S> {
+    fn serialize<S2: Serializer>(&self, serializer: S2) -> Result<S2::Ok, S2::Error> {
+        // A RawValue writes the exact digits as a JSON number with serde_json; going through
+        // f64 would print 0.30000000000000004 for some sums of cents.
+        let raw = serde_json::value::RawValue::from_string(self.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// Why a JSON number does not fit a `Decimal<P, S>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecimalError {
+    NotANumber,
+    TooManyDecimals,
+    TooManyDigits,
+}
+
+fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalError> {
+    let (negative, rest) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match rest.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(at) => {
+            let exp = std::str::from_utf8(&rest[at + 1..])
+                .ok()
+                .and_then(|e| e.parse::<i32>().ok())
+                .ok_or(DecimalError::NotANumber)?;
+            (&rest[..at], exp)
+        }
+        None => (rest, 0),
+    };
+    let (int_part, frac_part) = match mantissa.iter().position(|&c| c == b'.') {
+        Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+        None => (mantissa, &[][..]),
+    };
+    if int_part.is_empty() || !int_part.iter().chain(frac_part).all(u8::is_ascii_digit) {
+        return Err(DecimalError::NotANumber);
+    }
+    // Digits of the number as an integer, and the power of ten that scales it back.
+    let mut units: i128 = 0;
+    let mut significant = 0u32;
+    for &c in int_part.iter().chain(frac_part) {
+        if significant > 0 || c != b'0' {
+            significant += 1;
+        }
+        if significant > 38 {
+            return Err(DecimalError::TooManyDigits);
+        }
+        units = units * 10 + i128::from(c - b'0');
+    }
+    let mut decimals = frac_part.len() as i32 - exponent;
+    // Trailing zeros past the scale carry no value: 1.50 fits a scale of 1.
+    while decimals > i32::from(scale) && units % 10 == 0 {
+        units /= 10;
+        decimals -= 1;
+    }
+    if decimals > i32::from(scale) {
+        return Err(DecimalError::TooManyDecimals);
+    }
+    let shift = (i32::from(scale) - decimals) as u32;
+    units = 10i128
+        .checked_pow(shift)
+        .and_then(|p| units.checked_mul(p))
+        .ok_or(DecimalError::TooManyDigits)?;
+    if units >= 10i128.pow(u32::from(precision)) {
+        return Err(DecimalError::TooManyDigits);
+    }
+    Ok(if negative { -units } else { units })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, the only shape producers normally send.
+fn parse_fast(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' || !matches!(b[b.len() - 1], b'Z' | b'z') {
+        return None;
+    }
+    let year = digits(&b[0..4])? as i64;
+    let month = digits(&b[5..7])? as u32;
+    let day = digits(&b[8..10])? as u32;
+    let (hour, minute, second) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let micros = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+            let value = digits(frac)? as i64;
+            // Truncate below a microsecond, as Parquet's MICROS unit does.
+            match frac.len() {
+                n @ 1..=6 => value * 10i64.pow(6 - n as u32),
+                n => value / 10i64.pow(n as u32 - 6),
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second);
+    Some(Timestamp(secs * MICROS_PER_SECOND + micros))
+}
+
+fn parse_slow(text: &str) -> Option<Timestamp> {
+    let parsed = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    Some(Timestamp(parsed.timestamp_micros()))
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+fn write_digits(out: &mut [u8], mut value: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_and_agree_with_chrono() {
+        for text in [
+            "1970-01-01T00:00:00.000000Z",
+            "2026-11-27T15:42:29.123456Z",
+            "2024-02-29T23:59:59.999999Z",
+            "1969-12-31T23:59:59.000001Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let ts = Timestamp::parse(text).unwrap();
+            assert_eq!(ts.to_string(), text);
+            assert_eq!(Some(ts), parse_slow(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn timestamps_accept_offsets_and_short_fractions() {
+        let utc = Timestamp::parse("2026-01-01T10:00:00.5Z").unwrap();
+        assert_eq!(utc.to_string(), "2026-01-01T10:00:00.500000Z");
+        let offset = Timestamp::parse("2026-01-01T12:00:00.5+02:00").unwrap();
+        assert_eq!(offset, utc);
+        assert_eq!(utc.date().to_string(), "2026-01-01");
+    }
+
+    #[test]
+    fn timestamps_reject_impossible_dates_and_junk() {
+        for text in [
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01 00:00:00",
+            "1700000000",
+            "",
+        ] {
+            assert_eq!(Timestamp::parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        for text in ["1970-01-01", "2000-02-29", "2026-11-27", "1900-03-01"] {
+            assert_eq!(Date::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Date::parse("2001-02-29"), None);
+    }
+
+    #[test]
+    fn decimals_parse_exactly() {
+        type Money = Decimal<18, 2>;
+        assert_eq!(Money::parse(b"19.99"), Ok(Money::from_units(1999)));
+        assert_eq!(Money::parse(b"-0.5"), Ok(Money::from_units(-50)));
+        assert_eq!(Money::parse(b"7"), Ok(Money::from_units(700)));
+        assert_eq!(Money::parse(b"1.50e1"), Ok(Money::from_units(1500)));
+        assert_eq!(Money::parse(b"1.230"), Ok(Money::from_units(123)));
+        assert_eq!(Money::parse(b"1.999"), Err(DecimalError::TooManyDecimals));
+        assert_eq!(
+            Money::parse(b"1234567890123456789"),
+            Err(DecimalError::TooManyDigits)
+        );
+        assert_eq!(Money::from_units(-1999).to_string(), "-19.99");
+        assert_eq!(Money::from_units(5).to_string(), "0.05");
+    }
+}
