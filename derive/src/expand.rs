@@ -72,6 +72,7 @@ struct Names<'a> {
 fn expand_struct(s: &Struct) -> TokenStream {
     let ident = &s.ident;
     let columns_ty = format_ident!("__{}Columns", ident);
+    let partial_ty = format_ident!("__{}Partial", ident);
     let names: Vec<Names> = s
         .fields
         .iter()
@@ -101,6 +102,10 @@ fn expand_struct(s: &Struct) -> TokenStream {
     let mut byte_size = Vec::new();
     let mut finish = Vec::new();
     let mut width = Vec::new();
+    let mut partial_fields = Vec::new();
+    let mut accept = Vec::new();
+    let mut flat_accept = Vec::new();
+    let mut build = Vec::new();
 
     let mut previous: Option<(syn::Ident, TokenStream)> = None;
     for n in &names {
@@ -146,6 +151,13 @@ fn expand_struct(s: &Struct) -> TokenStream {
             truncate.push(quote!(__rt::RecordColumns::truncate(&mut self.#column, len);));
             byte_size.push(quote!(__rt::RecordColumns::byte_size(&self.#column)));
             finish.push(quote!(__rt::RecordColumns::finish(&mut self.#column, fields, out);));
+            partial_fields.push(quote_spanned!(span=> #column: <#ty as __rt::Record>::Partial));
+            flat_accept.push(quote! {
+                if __rt::RecordPartial::<#ty>::accept(&mut self.#column, key, map)? {
+                    return ::core::result::Result::Ok(true);
+                }
+            });
+            build.push(quote!(#member: __rt::RecordPartial::<#ty>::build(self.#column)?));
             continue;
         }
 
@@ -179,6 +191,19 @@ fn expand_struct(s: &Struct) -> TokenStream {
         append_null.push(quote!(__rt::Column::append_null(&mut self.#column);));
         truncate.push(quote!(__rt::Column::truncate(&mut self.#column, len);));
         byte_size.push(quote!(__rt::Column::byte_size(&self.#column)));
+        partial_fields.push(quote_spanned!(span=> #column: ::core::option::Option<#ty>));
+        accept.push(quote! {
+            #wire => {
+                __rt::take(&mut self.#column, #wire, map)?;
+                return ::core::result::Result::Ok(true);
+            }
+        });
+        build.push(quote! {
+            #member: match self.#column.or_else(<#ty as __rt::ColumnType>::absent) {
+                ::core::option::Option::Some(value) => value,
+                ::core::option::Option::None => return ::core::result::Result::Err(E::missing_field(#wire)),
+            }
+        });
         finish.push(quote! {
             if let ::core::option::Option::Some(field) = fields.next() {
                 out.push(__rt::Column::finish(&mut self.#column, field.data_type()));
@@ -206,6 +231,12 @@ fn expand_struct(s: &Struct) -> TokenStream {
                 impl __rt::Serialize for #ident {
                     fn serialize<S: __rt::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                         __rt::serialize_event(self, serializer)
+                    }
+                }
+
+                impl<'de> __rt::Deserialize<'de> for #ident {
+                    fn deserialize<D: __rt::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                        __rt::deserialize_event::<#ident, D>(deserializer)
                     }
                 }
             }
@@ -245,6 +276,12 @@ fn expand_struct(s: &Struct) -> TokenStream {
                     map.end()
                 }
             }
+
+            impl<'de> __rt::Deserialize<'de> for #ident {
+                fn deserialize<D: __rt::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    __rt::deserialize_record::<#ident, D>(deserializer)
+                }
+            }
         },
     };
 
@@ -267,8 +304,30 @@ fn expand_struct(s: &Struct) -> TokenStream {
                 #(#column_fields,)*
             }
 
+            #[doc(hidden)]
+            #[derive(Default)]
+            pub struct #partial_ty {
+                #(#partial_fields,)*
+            }
+
+            impl __rt::RecordPartial<#ident> for #partial_ty {
+                fn accept<'de, A: __rt::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> ::core::result::Result<bool, A::Error> {
+                    match key {
+                        #(#accept)*
+                        _ => {}
+                    }
+                    #(#flat_accept)*
+                    ::core::result::Result::Ok(false)
+                }
+
+                fn build<E: __rt::DeError>(self) -> ::core::result::Result<#ident, E> {
+                    ::core::result::Result::Ok(#ident { #(#build,)* })
+                }
+            }
+
             impl __rt::Record for #ident {
                 type Columns = #columns_ty;
+                type Partial = #partial_ty;
                 const FIELD_COUNT: u32 = #field_count;
 
                 fn describe_fields(out: &mut ::std::vec::Vec<__rt::FieldDesc>) {
@@ -427,6 +486,16 @@ fn expand_enum(e: &Enum) -> TokenStream {
             impl __rt::Serialize for #ident {
                 fn serialize<S: __rt::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                     serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> __rt::Deserialize<'de> for #ident {
+                fn deserialize<D: __rt::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    let __rt::Text(text) = __rt::Text::deserialize(deserializer)?;
+                    match text.as_ref() {
+                        #(#wires => ::core::result::Result::Ok(#ident::#variants),)*
+                        other => ::core::result::Result::Err(<D::Error as __rt::DeError>::unknown_variant(other, VALUES)),
+                    }
                 }
             }
         };

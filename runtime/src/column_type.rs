@@ -27,7 +27,7 @@ pub use uuid::Uuid;
     note = "supported: String, bool, i32, i64, u32, u64, f64, Decimal<P, S>, Timestamp, Date, Uuid, Option<T>, Vec<T>, #[derive(BehaviorEnum)] enums and #[derive(BehaviorRecord)] structs",
     note = "a newtype opts in with `impl behavior_runtime::ColumnType for ...`"
 )]
-pub trait ColumnType: Sized + Serialize {
+pub trait ColumnType: Sized + Serialize + serde::de::DeserializeOwned {
     /// The builder values of this type are appended to.
     type Column: Column;
     /// Whether JSON `null` (or an absent key) is a valid value.
@@ -50,6 +50,11 @@ pub trait ColumnType: Sized + Serialize {
 
     /// A random value satisfying `rules`.
     fn fake(faker: &mut Faker, rules: &Rules) -> Self;
+
+    /// The value of an absent key, for nullable types (`None` means the key is required).
+    fn absent() -> Option<Self> {
+        None
+    }
 }
 
 /// Builds a field's descriptor from its type (used by generated `describe_fields`).
@@ -446,6 +451,10 @@ impl<T: ColumnType> ColumnType for Option<T> {
 
     fn fake(faker: &mut Faker, rules: &Rules) -> Self {
         faker.rng.random_bool(0.8).then(|| T::fake(faker, rules))
+    }
+
+    fn absent() -> Option<Self> {
+        Some(None)
     }
 }
 

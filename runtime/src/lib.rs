@@ -6,12 +6,14 @@
 //! - [`descriptor`]: the runtime form of an event type (fields, docs, rules);
 //! - [`column_type`]: per-type mapping, decoding and fakes, and [`column`]: truncatable builders;
 //! - [`record`]: records and events, their batch builders and the registry entry;
+//! - [`de`]: serde `Deserialize` into the structs (not the hot path);
 //! - [`decoder`] and [`error`]: the JSON pull decoder and why events are rejected;
 //! - [`registry`]: event types at runtime and the message-body entry point;
 //! - [`parquet`]: writer settings; [`fake`]: seeded fake values.
 
 pub mod column;
 pub mod column_type;
+pub mod de;
 pub mod decoder;
 pub mod descriptor;
 pub mod error;
@@ -36,6 +38,7 @@ pub use types::{Date, Decimal, Timestamp};
 pub mod __private {
     pub use crate::column::{Column, DictColumn, DictValues};
     pub use crate::column_type::{ColumnType, field};
+    pub use crate::de::{RecordPartial, Text, deserialize_event, deserialize_record, take};
     pub use crate::decoder::{Decoder, wrong_type};
     pub use crate::descriptor::{EventDescriptor, FieldDesc, Pattern, Rules};
     pub use crate::error::{DecodeError, ErrorKind};
@@ -48,6 +51,7 @@ pub mod __private {
     pub use arrow::array::ArrayRef;
     pub use arrow::datatypes::FieldRef;
     pub use jiter::Peek;
+    pub use serde::de::{Deserialize, Deserializer, Error as DeError, MapAccess};
     pub use serde::ser::{Serialize, SerializeMap, Serializer};
     pub use std::sync::OnceLock;
 }

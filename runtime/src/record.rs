@@ -22,6 +22,8 @@ use crate::fake::Faker;
 /// `#[derive(BehaviorEvent)]`.
 pub trait Record: Sized + 'static {
     type Columns: RecordColumns<Self>;
+    /// Fields being collected by `Deserialize` (see [`crate::de`]).
+    type Partial: crate::de::RecordPartial<Self>;
     /// Columns this record contributes, flattened records included. At most 126, so one
     /// `u128` tracks which were seen (two bits are the event envelope's).
     const FIELD_COUNT: u32;

@@ -86,3 +86,29 @@ fn exported_json_schemas_are_valid_draft_2020_12() {
         );
     }
 }
+
+fn typed_round_trip<E>()
+where
+    E: behavior_runtime::Event + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let mut faker = Faker::new(3);
+    for _ in 0..1000 {
+        let event = <E as behavior_runtime::Record>::fake_record(&mut faker);
+        let json = serde_json::to_vec(&event).unwrap();
+        let back: E = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, event);
+    }
+}
+
+#[test]
+fn events_deserialize_back_into_their_structs() {
+    use behavior_schema::events::*;
+    typed_round_trip::<PageView>();
+    typed_round_trip::<ProductView>();
+    typed_round_trip::<Search>();
+    typed_round_trip::<AddToCart>();
+    typed_round_trip::<RemoveFromCart>();
+    typed_round_trip::<CheckoutStarted>();
+    typed_round_trip::<Purchase>();
+    typed_round_trip::<RefundRequested>();
+}
