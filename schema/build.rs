@@ -22,30 +22,54 @@ fn main() {
     let mut claimed: BTreeMap<(String, String), String> = BTreeMap::new();
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let module = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let module = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let source = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         // A file that does not parse is left to rustc, which reports it properly.
-        let items = syn::parse_file(&source).map(|f| f.items).unwrap_or_default();
-        writeln!(modules, "#[path = {:?}]\npub mod {module};", path.display().to_string()).unwrap();
+        let items = syn::parse_file(&source)
+            .map(|f| f.items)
+            .unwrap_or_default();
+        writeln!(
+            modules,
+            "#[path = {:?}]\npub mod {module};",
+            path.display().to_string()
+        )
+        .unwrap();
         for item in items {
-            let syn::Item::Struct(item) = item else { continue };
+            let syn::Item::Struct(item) = item else {
+                continue;
+            };
             if !derives_event(&item.attrs) {
                 continue;
             }
             let ident = &item.ident;
             writeln!(modules, "pub use {module}::{ident};").unwrap();
-            writeln!(kinds, "    &::behavior_runtime::Kind::<{module}::{ident}>::NEW,").unwrap();
+            writeln!(
+                kinds,
+                "    &::behavior_runtime::Kind::<{module}::{ident}>::NEW,"
+            )
+            .unwrap();
             if let Some(key) = event_key(&item.attrs) {
                 let here = format!("{}::{ident}", path.display());
                 if let Some(other) = claimed.insert(key.clone(), here.clone()) {
-                    panic!("event type {} version {} is declared twice: {other} and {here}", key.0, key.1);
+                    panic!(
+                        "event type {} version {} is declared twice: {other} and {here}",
+                        key.0, key.1
+                    );
                 }
             }
         }
     }
     let out = format!(
         "pub mod events {{\n{modules}}}\n\n/// Every event type in `src/events/`, in file order.\npub static EVENT_KINDS: &[&dyn ::behavior_runtime::EventKind] = &[\n{}];\n",
-        kinds.replace("&::behavior_runtime::Kind::<", "&::behavior_runtime::Kind::<events::")
+        kinds.replace(
+            "&::behavior_runtime::Kind::<",
+            "&::behavior_runtime::Kind::<events::"
+        )
     );
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(Path::new(&out_dir).join("catalog.rs"), out).expect("write catalog.rs");
@@ -55,8 +79,16 @@ fn derives_event(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         attr.path().is_ident("derive")
             && attr
-                .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-                .is_ok_and(|paths| paths.iter().any(|p| p.segments.last().is_some_and(|s| s.ident == "BehaviorEvent")))
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|paths| {
+                    paths.iter().any(|p| {
+                        p.segments
+                            .last()
+                            .is_some_and(|s| s.ident == "BehaviorEvent")
+                    })
+                })
     })
 }
 

@@ -79,13 +79,19 @@ impl Input {
     /// Reads the derive input; every attribute error is collected in `cx`.
     pub fn from_syn(cx: &Ctxt, input: &syn::DeriveInput, derive: Derive) -> Option<Input> {
         if !input.generics.params.is_empty() {
-            cx.error_spanned_by(&input.generics, "event types cannot be generic: the schema must be known when the derive runs");
+            cx.error_spanned_by(
+                &input.generics,
+                "event types cannot be generic: the schema must be known when the derive runs",
+            );
             return None;
         }
         match (&input.data, derive) {
             (syn::Data::Struct(data), Derive::Event | Derive::Record) => {
                 let syn::Fields::Named(named) = &data.fields else {
-                    cx.error_spanned_by(&input.ident, "expected a struct with named fields: each field is a named column");
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "expected a struct with named fields: each field is a named column",
+                    );
                     return None;
                 };
                 let container = attr::Container::from_attrs(cx, &input.attrs, derive);
@@ -110,18 +116,34 @@ impl Input {
                     let rename = attr::variant_rename(cx, &variant.attrs);
                     let (wire_name, wire_span) = match rename {
                         Some(lit) => (lit.value(), lit.span()),
-                        None => (container.rename_all.apply(&variant.ident.to_string()), variant.ident.span()),
+                        None => (
+                            container.rename_all.apply(&variant.ident.to_string()),
+                            variant.ident.span(),
+                        ),
                     };
-                    variants.push(Variant { ident: variant.ident.clone(), wire_name, wire_span });
+                    variants.push(Variant {
+                        ident: variant.ident.clone(),
+                        wire_name,
+                        wire_span,
+                    });
                 }
-                Some(Input::Enum(Enum { ident: input.ident.clone(), variants }))
+                Some(Input::Enum(Enum {
+                    ident: input.ident.clone(),
+                    variants,
+                }))
             }
             (_, Derive::Enum) => {
-                cx.error_spanned_by(&input.ident, "BehaviorEnum derives only on enums of unit variants");
+                cx.error_spanned_by(
+                    &input.ident,
+                    "BehaviorEnum derives only on enums of unit variants",
+                );
                 None
             }
             _ => {
-                cx.error_spanned_by(&input.ident, "BehaviorEvent and BehaviorRecord derive only on structs with named fields");
+                cx.error_spanned_by(
+                    &input.ident,
+                    "BehaviorEvent and BehaviorRecord derive only on structs with named fields",
+                );
                 None
             }
         }
@@ -131,7 +153,10 @@ impl Input {
 impl Field {
     fn from_syn(cx: &Ctxt, field: &syn::Field) -> Field {
         // Named fields always have an ident.
-        let ident = field.ident.clone().unwrap_or_else(|| Ident::new("_", Span::call_site()));
+        let ident = field
+            .ident
+            .clone()
+            .unwrap_or_else(|| Ident::new("_", Span::call_site()));
         let attrs = attr::FieldAttrs::from_attrs(cx, &field.attrs);
         let name = ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_string();

@@ -18,11 +18,15 @@ pub struct Ctxt {
 
 impl Ctxt {
     pub fn error_spanned_by<T: ToTokens>(&self, tokens: T, message: impl std::fmt::Display) {
-        self.errors.borrow_mut().push(syn::Error::new_spanned(tokens, message));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new_spanned(tokens, message));
     }
 
     pub fn error_at(&self, span: Span, message: impl std::fmt::Display) {
-        self.errors.borrow_mut().push(syn::Error::new(span, message));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new(span, message));
     }
 
     pub fn syn_error(&self, error: syn::Error) {
@@ -50,7 +54,10 @@ pub fn doc(attrs: &[Attribute]) -> String {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+            if let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+            {
                 let line = s.value().trim().to_string();
                 if !line.is_empty() {
                     lines.push(line);
@@ -175,7 +182,10 @@ impl FieldAttrs {
             if attr.path().is_ident("serde") {
                 // The wire shape is this derive's: a serde attribute would suggest a second source
                 // of truth for names that the derive would not follow.
-                cx.error_spanned_by(attr, "#[serde(...)] is not read by BehaviorEvent: use #[behavior(rename = \"...\")]");
+                cx.error_spanned_by(
+                    attr,
+                    "#[serde(...)] is not read by BehaviorEvent: use #[behavior(rename = \"...\")]",
+                );
                 continue;
             }
             if !attr.path().is_ident("behavior") {
@@ -223,12 +233,20 @@ impl FieldAttrs {
 fn number(expr: Expr) -> syn::Result<(f64, Span)> {
     let span = expr.span();
     let (negative, lit) = match &expr {
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => (true, &**expr),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => (true, &**expr),
         other => (false, other),
     };
     let value = match lit {
-        Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>()?,
-        Expr::Lit(syn::ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>()?,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<f64>()?,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>()?,
         _ => return Err(syn::Error::new(span, "expected a number literal")),
     };
     Ok((if negative { -value } else { value }, span))

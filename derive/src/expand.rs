@@ -47,7 +47,10 @@ fn rules_static(name: &syn::Ident, rules: &Rules) -> TokenStream {
     let max_length = opt(rules.max_length.map(|r| r.0));
     let min_items = opt(rules.min_items.map(|r| r.0));
     let max_items = opt(rules.max_items.map(|r| r.0));
-    let pattern = opt(rules.pattern.as_ref().map(|p| quote!(__rt::Pattern::new(#p))));
+    let pattern = opt(rules
+        .pattern
+        .as_ref()
+        .map(|p| quote!(__rt::Pattern::new(#p))));
     quote! {
         static #name: __rt::Rules = __rt::Rules {
             minimum: #minimum,
@@ -109,7 +112,12 @@ fn expand_struct(s: &Struct) -> TokenStream {
 
     let mut previous: Option<(syn::Ident, TokenStream)> = None;
     for n in &names {
-        let Names { field, column, rules, offset } = n;
+        let Names {
+            field,
+            column,
+            rules,
+            offset,
+        } = n;
         let ty = &field.ty;
         let member = &field.ident;
         let wire = &field.wire_name;
@@ -131,7 +139,8 @@ fn expand_struct(s: &Struct) -> TokenStream {
         if field.flatten.is_some() {
             let cols = quote_spanned!(span=> <#ty as __rt::Record>::Columns);
             column_fields.push(quote!(#column: #cols));
-            with_capacity.push(quote!(#column: <#cols as __rt::RecordColumns<#ty>>::with_capacity(rows)));
+            with_capacity
+                .push(quote!(#column: <#cols as __rt::RecordColumns<#ty>>::with_capacity(rows)));
             append.push(quote!(__rt::RecordColumns::append(&mut self.#column, &record.#member);));
             describe.push(quote_spanned!(span=> <#ty as __rt::Record>::describe_fields(out);));
             fake.push(quote_spanned!(span=> #member: <#ty as __rt::Record>::fake_record(faker)));
@@ -146,7 +155,8 @@ fn expand_struct(s: &Struct) -> TokenStream {
                     return __rt::RecordColumns::decode_field(&mut self.#column, index - #offset, decoder, peek);
                 }
             });
-            complete.push(quote!(__rt::RecordColumns::complete(&mut self.#column, seen >> #offset)?;));
+            complete
+                .push(quote!(__rt::RecordColumns::complete(&mut self.#column, seen >> #offset)?;));
             append_null.push(quote!(__rt::RecordColumns::append_null(&mut self.#column);));
             truncate.push(quote!(__rt::RecordColumns::truncate(&mut self.#column, len);));
             byte_size.push(quote!(__rt::RecordColumns::byte_size(&self.#column)));
@@ -414,10 +424,18 @@ fn expand_enum(e: &Enum) -> TokenStream {
     let keys: Vec<i8> = (0..e.variants.len()).map(|i| i as i8).collect();
     let indices: Vec<usize> = (0..e.variants.len()).collect();
     let count = e.variants.len();
-    let last = variants.last().cloned().cloned().unwrap_or_else(|| syn::Ident::new("_", Span::call_site()));
+    let last = variants
+        .last()
+        .cloned()
+        .cloned()
+        .unwrap_or_else(|| syn::Ident::new("_", Span::call_site()));
     let expected = format!(
         "one of {}",
-        wires.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(", ")
+        wires
+            .iter()
+            .map(|w| format!("{w:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     quote! {
         #[doc(hidden)]

@@ -32,9 +32,10 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
             Some(_) => {}
         }
         match s.version {
-            None if s.event_type.is_some() => {
-                cx.error_spanned_by(&s.ident, "BehaviorEvent needs #[behavior(version = N)]: the schema version, starting at 1")
-            }
+            None if s.event_type.is_some() => cx.error_spanned_by(
+                &s.ident,
+                "BehaviorEvent needs #[behavior(version = N)]: the schema version, starting at 1",
+            ),
             Some((0, span)) => cx.error_at(span, "versions start at 1"),
             _ => {}
         }
@@ -54,13 +55,19 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
         if let Some(first) = names.insert(&field.wire_name, field) {
             cx.error_at(
                 field.wire_span,
-                format!("duplicate wire name {:?} (also field `{}`)", field.wire_name, first.ident),
+                format!(
+                    "duplicate wire name {:?} (also field `{}`)",
+                    field.wire_name, first.ident
+                ),
             );
         }
         if s.derive == Derive::Event && RESERVED.contains(&field.wire_name.as_str()) {
             cx.error_at(
                 field.wire_span,
-                format!("{:?} is part of every event's envelope and cannot be declared", field.wire_name),
+                format!(
+                    "{:?} is part of every event's envelope and cannot be declared",
+                    field.wire_name
+                ),
             );
         }
     }
@@ -75,7 +82,10 @@ fn check_field(cx: &Ctxt, field: &Field) {
     }
     if let Some(span) = field.flatten {
         if !field.rules.is_empty() || field.fake.is_some() {
-            cx.error_at(span, "a flattened record takes no rules or fake hint: put them on its fields");
+            cx.error_at(
+                span,
+                "a flattened record takes no rules or fake hint: put them on its fields",
+            );
         }
         return;
     }
@@ -87,12 +97,18 @@ fn check_field(cx: &Ctxt, field: &Field) {
     }
     if let (Some((min, span)), Some((max, _))) = (r.min_length, r.max_length) {
         if min > max {
-            cx.error_at(span, format!("min_length {min} is greater than max_length {max}"));
+            cx.error_at(
+                span,
+                format!("min_length {min} is greater than max_length {max}"),
+            );
         }
     }
     if let (Some((min, span)), Some((max, _))) = (r.min_items, r.max_items) {
         if min > max {
-            cx.error_at(span, format!("min_items {min} is greater than max_items {max}"));
+            cx.error_at(
+                span,
+                format!("min_items {min} is greater than max_items {max}"),
+            );
         }
     }
     if let Some(pattern) = &r.pattern {
@@ -112,14 +128,20 @@ fn check_enum(cx: &Ctxt, e: &Enum) {
         cx.error_spanned_by(&e.ident, "a BehaviorEnum needs at least one variant");
     }
     if e.variants.len() > 127 {
-        cx.error_spanned_by(&e.ident, "at most 127 variants (the dictionary key is an i8)");
+        cx.error_spanned_by(
+            &e.ident,
+            "at most 127 variants (the dictionary key is an i8)",
+        );
     }
     let mut names = HashMap::new();
     for variant in &e.variants {
         if let Some(first) = names.insert(variant.wire_name.as_str(), &variant.ident) {
             cx.error_at(
                 variant.wire_span,
-                format!("duplicate wire name {:?} (also variant `{first}`)", variant.wire_name),
+                format!(
+                    "duplicate wire name {:?} (also variant `{first}`)",
+                    variant.wire_name
+                ),
             );
         }
     }

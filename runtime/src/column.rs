@@ -62,7 +62,11 @@ impl Column for Utf8Column {
     fn with_capacity(rows: usize) -> Self {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        Self { offsets, values: Vec::with_capacity(rows * 16), nulls: NullBufferBuilder::new(rows) }
+        Self {
+            offsets,
+            values: Vec::with_capacity(rows * 16),
+            nulls: NullBufferBuilder::new(rows),
+        }
     }
 
     fn len(&self) -> usize {
@@ -119,7 +123,10 @@ impl<T: ArrowPrimitiveType> PrimitiveColumn<T> {
 
 impl<T: ArrowPrimitiveType> Column for PrimitiveColumn<T> {
     fn with_capacity(rows: usize) -> Self {
-        Self { values: Vec::with_capacity(rows), nulls: NullBufferBuilder::new(rows) }
+        Self {
+            values: Vec::with_capacity(rows),
+            nulls: NullBufferBuilder::new(rows),
+        }
     }
 
     fn len(&self) -> usize {
@@ -144,7 +151,9 @@ impl<T: ArrowPrimitiveType> Column for PrimitiveColumn<T> {
 
     fn finish(&mut self, data_type: &DataType) -> ArrayRef {
         let values = ScalarBuffer::from(std::mem::take(&mut self.values));
-        Arc::new(PrimitiveArray::<T>::new(values, self.nulls.finish()).with_data_type(data_type.clone()))
+        Arc::new(
+            PrimitiveArray::<T>::new(values, self.nulls.finish()).with_data_type(data_type.clone()),
+        )
     }
 }
 
@@ -164,7 +173,10 @@ impl BoolColumn {
 
 impl Column for BoolColumn {
     fn with_capacity(rows: usize) -> Self {
-        Self { values: BooleanBufferBuilder::new(rows), nulls: NullBufferBuilder::new(rows) }
+        Self {
+            values: BooleanBufferBuilder::new(rows),
+            nulls: NullBufferBuilder::new(rows),
+        }
     }
 
     fn len(&self) -> usize {
@@ -215,7 +227,11 @@ impl<V: DictValues> DictColumn<V> {
 
 impl<V: DictValues> Column for DictColumn<V> {
     fn with_capacity(rows: usize) -> Self {
-        Self { keys: Vec::with_capacity(rows), nulls: NullBufferBuilder::new(rows), values: PhantomData }
+        Self {
+            keys: Vec::with_capacity(rows),
+            nulls: NullBufferBuilder::new(rows),
+            values: PhantomData,
+        }
     }
 
     fn len(&self) -> usize {
@@ -239,7 +255,10 @@ impl<V: DictValues> Column for DictColumn<V> {
     }
 
     fn finish(&mut self, _data_type: &DataType) -> ArrayRef {
-        let keys = Int8Array::new(ScalarBuffer::from(std::mem::take(&mut self.keys)), self.nulls.finish());
+        let keys = Int8Array::new(
+            ScalarBuffer::from(std::mem::take(&mut self.keys)),
+            self.nulls.finish(),
+        );
         let values: ArrayRef = Arc::new(StringArray::from(V::values().to_vec()));
         // SAFETY: every key was produced from an index into `V::values()` (checked < its length
         // by `DictColumn::push` callers, which map a matched value to its position).
@@ -273,7 +292,11 @@ impl<C: Column> Column for ListColumn<C> {
     fn with_capacity(rows: usize) -> Self {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        Self { offsets, child: C::with_capacity(rows * 2), nulls: NullBufferBuilder::new(rows) }
+        Self {
+            offsets,
+            child: C::with_capacity(rows * 2),
+            nulls: NullBufferBuilder::new(rows),
+        }
     }
 
     fn len(&self) -> usize {
@@ -306,6 +329,11 @@ impl<C: Column> Column for ListColumn<C> {
         let values = self.child.finish(field.data_type());
         // SAFETY: offsets start at 0, never decrease, and end at the child's length.
         let offsets = unsafe { OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)) };
-        Arc::new(ListArray::new(field.clone(), offsets, values, self.nulls.finish()))
+        Arc::new(ListArray::new(
+            field.clone(),
+            offsets,
+            values,
+            self.nulls.finish(),
+        ))
     }
 }

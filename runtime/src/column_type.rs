@@ -58,8 +58,18 @@ pub trait ColumnType: Sized + Serialize + serde::de::DeserializeOwned {
 }
 
 /// Builds a field's descriptor from its type (used by generated `describe_fields`).
-pub fn field<T: ColumnType>(name: &'static str, doc: &'static str, rules: &'static Rules) -> FieldDesc {
-    FieldDesc { name, doc, ty: T::logical(), nullable: T::NULLABLE, rules }
+pub fn field<T: ColumnType>(
+    name: &'static str,
+    doc: &'static str,
+    rules: &'static Rules,
+) -> FieldDesc {
+    FieldDesc {
+        name,
+        doc,
+        ty: T::logical(),
+        nullable: T::NULLABLE,
+        rules,
+    }
 }
 
 #[cold]
@@ -72,12 +82,16 @@ fn out_of_range(message: String) -> DecodeError {
 pub fn check_number(value: f64, rules: &Rules) -> Result<(), DecodeError> {
     if let Some(min) = rules.minimum {
         if value < min {
-            return Err(out_of_range(format!("{value} is less than the minimum {min}")));
+            return Err(out_of_range(format!(
+                "{value} is less than the minimum {min}"
+            )));
         }
     }
     if let Some(max) = rules.maximum {
         if value > max {
-            return Err(out_of_range(format!("{value} is greater than the maximum {max}")));
+            return Err(out_of_range(format!(
+                "{value} is greater than the maximum {max}"
+            )));
         }
     }
     Ok(())
@@ -133,7 +147,12 @@ impl ColumnType for String {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Utf8Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Utf8Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         let value = d.str(peek, "a string")?;
         check_str(value, rules)?;
         column.push(value);
@@ -158,7 +177,12 @@ impl ColumnType for bool {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut BoolColumn, _: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut BoolColumn,
+        _: &Rules,
+    ) -> Result<(), DecodeError> {
         column.push(d.bool(peek)?);
         Ok(())
     }
@@ -228,13 +252,23 @@ impl ColumnType for u64 {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         let text = d.number_text(peek, "a non-negative integer")?;
-        let value = std::str::from_utf8(text).ok().and_then(|t| t.parse::<u64>().ok());
+        let value = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<u64>().ok());
         let Some(value) = value else {
             let text = String::from_utf8_lossy(text);
             return Err(if text.contains(['.', 'e', 'E']) {
-                DecodeError::new(ErrorKind::WrongType, format!("expected an integer, found {text}"))
+                DecodeError::new(
+                    ErrorKind::WrongType,
+                    format!("expected an integer, found {text}"),
+                )
             } else {
                 out_of_range(format!("{text} does not fit u64"))
             });
@@ -263,7 +297,12 @@ impl ColumnType for f64 {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         let value = d.float(peek)?;
         check_number(value, rules)?;
         column.push(value);
@@ -281,7 +320,10 @@ impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
     type Column = PrimitiveColumn<Decimal128Type>;
 
     fn logical() -> Logical {
-        Logical::Decimal { precision: P, scale: S }
+        Logical::Decimal {
+            precision: P,
+            scale: S,
+        }
     }
 
     #[inline]
@@ -290,14 +332,20 @@ impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         let text = d.number_text(peek, "a decimal number")?;
         let value = Decimal::<P, S>::parse(text).map_err(|e| {
             let text = String::from_utf8_lossy(text);
             match e {
-                DecimalError::NotANumber => {
-                    DecodeError::new(ErrorKind::WrongType, format!("expected a decimal number, found {text}"))
-                }
+                DecimalError::NotANumber => DecodeError::new(
+                    ErrorKind::WrongType,
+                    format!("expected a decimal number, found {text}"),
+                ),
                 DecimalError::TooManyDecimals => {
                     out_of_range(format!("{text} has more than {S} decimal places"))
                 }
@@ -316,7 +364,9 @@ impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
     fn fake(faker: &mut Faker, rules: &Rules) -> Self {
         let scale = 10f64.powi(i32::from(S));
         let (lo, hi) = faker.bounds(rules, 0.0, (Self::limit() - 1.0 / scale).min(1000.0));
-        let units = faker.rng.random_range((lo * scale).ceil() as i128..=(hi * scale).floor() as i128);
+        let units = faker
+            .rng
+            .random_range((lo * scale).ceil() as i128..=(hi * scale).floor() as i128);
         Self::from_units(units)
     }
 }
@@ -334,12 +384,19 @@ impl ColumnType for Timestamp {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, _: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        _: &Rules,
+    ) -> Result<(), DecodeError> {
         let text = d.str(peek, "an RFC 3339 date-time string")?;
         let Some(value) = Timestamp::parse(text) else {
             return Err(DecodeError::new(
                 ErrorKind::InvalidFormat,
-                format!("{text:?} is not an RFC 3339 date-time such as 2026-01-31T12:00:00.000000Z"),
+                format!(
+                    "{text:?} is not an RFC 3339 date-time such as 2026-01-31T12:00:00.000000Z"
+                ),
             ));
         };
         column.push(value.micros());
@@ -364,7 +421,12 @@ impl ColumnType for Date {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, _: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        _: &Rules,
+    ) -> Result<(), DecodeError> {
         let text = d.str(peek, "a YYYY-MM-DD date string")?;
         let Some(value) = Date::parse(text) else {
             return Err(DecodeError::new(
@@ -382,13 +444,21 @@ impl ColumnType for Date {
 }
 
 /// The hyphenated form JSON Schema's `uuid` format requires (any case).
+#[inline]
 pub fn is_hyphenated_uuid(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return false;
+    }
+    // Branch-free over the 32 hex digits: the event_id of every event passes through here.
+    let hex = |c: u8| c.is_ascii_digit() | matches!(c | 0x20, b'a'..=b'f');
+    b[0..8]
+        .iter()
+        .chain(&b[9..13])
+        .chain(&b[14..18])
+        .chain(&b[19..23])
+        .chain(&b[24..36])
+        .fold(true, |ok, &c| ok & hex(c))
 }
 
 impl ColumnType for Uuid {
@@ -404,7 +474,12 @@ impl ColumnType for Uuid {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Utf8Column, _: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Utf8Column,
+        _: &Rules,
+    ) -> Result<(), DecodeError> {
         let text = d.str(peek, "a UUID string")?;
         if !is_hyphenated_uuid(text) {
             return Err(DecodeError::new(
@@ -439,7 +514,12 @@ impl<T: ColumnType> ColumnType for Option<T> {
     }
 
     #[inline]
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut T::Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut T::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         if peek == Peek::Null {
             d.null(peek)?;
             column.append_null();
@@ -478,14 +558,22 @@ impl<T: ColumnType> ColumnType for Vec<T> {
         column.close();
     }
 
-    fn decode(d: &mut Decoder<'_>, peek: Peek, column: &mut Self::Column, rules: &Rules) -> Result<(), DecodeError> {
+    fn decode(
+        d: &mut Decoder<'_>,
+        peek: Peek,
+        column: &mut Self::Column,
+        rules: &Rules,
+    ) -> Result<(), DecodeError> {
         let mut next = d.array_start(peek, "an array")?;
         let mut index = 0usize;
         while let Some(peek) = next {
             if rules.max_items.is_some_and(|max| index >= max as usize) {
                 return Err(DecodeError::new(
                     ErrorKind::TooLong,
-                    format!("more than the maximum {} items", rules.max_items.unwrap_or(0)),
+                    format!(
+                        "more than the maximum {} items",
+                        rules.max_items.unwrap_or(0)
+                    ),
                 ));
             }
             // Element rules are not declarable yet; list rules bound the count.

@@ -90,13 +90,17 @@ impl<'de, R: Record> Visitor<'de> for RecordVisitor<R> {
 }
 
 /// `Deserialize` of a nested or flattened record.
-pub fn deserialize_record<'de, R: Record, D: Deserializer<'de>>(deserializer: D) -> Result<R, D::Error> {
+pub fn deserialize_record<'de, R: Record, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<R, D::Error> {
     deserializer.deserialize_map(RecordVisitor::<R>(PhantomData, false))
 }
 
 /// `Deserialize` of an event: the record plus its envelope. The envelope must name this type;
 /// an absent `schema_version` means 1.
-pub fn deserialize_event<'de, E: Event, D: Deserializer<'de>>(deserializer: D) -> Result<E, D::Error> {
+pub fn deserialize_event<'de, E: Event, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<E, D::Error> {
     struct EventVisitor<E>(PhantomData<fn() -> E>);
     impl<'de, E: Event> Visitor<'de> for EventVisitor<E> {
         type Value = E;
@@ -144,14 +148,16 @@ pub fn deserialize_event<'de, E: Event, D: Deserializer<'de>>(deserializer: D) -
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let Text(text) = Text::deserialize(deserializer)?;
-        Timestamp::parse(&text).ok_or_else(|| de::Error::custom(format_args!("{text:?} is not an RFC 3339 date-time")))
+        Timestamp::parse(&text)
+            .ok_or_else(|| de::Error::custom(format_args!("{text:?} is not an RFC 3339 date-time")))
     }
 }
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let Text(text) = Text::deserialize(deserializer)?;
-        Date::parse(&text).ok_or_else(|| de::Error::custom(format_args!("{text:?} is not a YYYY-MM-DD date")))
+        Date::parse(&text)
+            .ok_or_else(|| de::Error::custom(format_args!("{text:?} is not a YYYY-MM-DD date")))
     }
 }
 

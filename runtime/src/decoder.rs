@@ -21,12 +21,20 @@ pub struct Decoder<'j> {
 
 impl<'j> Decoder<'j> {
     pub fn new(input: &'j [u8]) -> Self {
-        Self { jiter: Jiter::new(input), input, depth: 0 }
+        Self {
+            jiter: Jiter::new(input),
+            input,
+            depth: 0,
+        }
     }
 
     /// Reuses a scratch buffer for escaped strings across documents.
     pub fn with_tape(input: &'j [u8], tape: Vec<u8>) -> Self {
-        Self { jiter: Jiter::with_tape(input, tape), input, depth: 0 }
+        Self {
+            jiter: Jiter::with_tape(input, tape),
+            input,
+            depth: 0,
+        }
     }
 
     pub fn into_tape(self) -> Vec<u8> {
@@ -109,7 +117,7 @@ impl<'j> Decoder<'j> {
     #[inline]
     pub fn array_start(&mut self, peek: Peek, expected: &str) -> Result<Option<Peek>, DecodeError> {
         if peek != Peek::Array {
-            return Err(wrong_type(expected, peek));
+            return Err(self.not_a(expected, peek));
         }
         self.enter()?;
         let first = self.jiter.known_array().map_err(|e| self.error(e))?;
@@ -131,9 +139,13 @@ impl<'j> Decoder<'j> {
 
     /// Enters an object; returns the first key, or `None` for `{}`.
     #[inline]
-    pub fn object_start(&mut self, peek: Peek, expected: &str) -> Result<Option<&str>, DecodeError> {
+    pub fn object_start(
+        &mut self,
+        peek: Peek,
+        expected: &str,
+    ) -> Result<Option<&str>, DecodeError> {
         if peek != Peek::Object {
-            return Err(wrong_type(expected, peek));
+            return Err(self.not_a(expected, peek));
         }
         self.enter()?;
         let input = self.input;
@@ -191,6 +203,16 @@ impl<'j> Decoder<'j> {
         self.jiter.finish().map_err(|e| self.error(e))
     }
 
+    /// A wrong-type error, unless the value is not even valid JSON (`nul`, `tru`...), which
+    /// is reported as malformed: that is the real problem.
+    #[cold]
+    fn not_a(&mut self, expected: &str, peek: Peek) -> DecodeError {
+        match self.jiter.known_skip(peek) {
+            Err(e) => self.error(e),
+            Ok(()) => wrong_type(expected, peek),
+        }
+    }
+
     fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -223,10 +245,12 @@ pub fn describe(peek: Peek) -> &'static str {
 
 #[cold]
 pub fn wrong_type(expected: &str, peek: Peek) -> DecodeError {
-    if !peek.is_num() && !matches!(
-        peek,
-        Peek::Null | Peek::True | Peek::False | Peek::String | Peek::Array | Peek::Object
-    ) {
+    if !peek.is_num()
+        && !matches!(
+            peek,
+            Peek::Null | Peek::True | Peek::False | Peek::String | Peek::Array | Peek::Object
+        )
+    {
         return DecodeError::new(ErrorKind::MalformedJson, "expected a JSON value");
     }
     DecodeError::new(
@@ -252,7 +276,9 @@ fn classify(error: JiterError, input: &[u8]) -> DecodeError {
     };
     let message = match (kind, &error.error_type) {
         (ErrorKind::InvalidUtf8, _) => {
-            let valid = std::str::from_utf8(input).map_err(|e| e.valid_up_to()).err();
+            let valid = std::str::from_utf8(input)
+                .map_err(|e| e.valid_up_to())
+                .err();
             format!("invalid UTF-8 at byte {}", valid.unwrap_or(at))
         }
         (ErrorKind::WrongType, JiterErrorType::JsonError(JsonErrorType::FloatExpectingInt)) => {

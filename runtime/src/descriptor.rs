@@ -57,7 +57,10 @@ impl Rules {
         set("maxLength", self.max_length.map(Value::from));
         set("minItems", self.min_items.map(Value::from));
         set("maxItems", self.max_items.map(Value::from));
-        set("pattern", self.pattern.as_ref().map(|p| Value::from(p.source)));
+        set(
+            "pattern",
+            self.pattern.as_ref().map(|p| Value::from(p.source)),
+        );
     }
 }
 
@@ -79,7 +82,10 @@ pub struct Pattern {
 
 impl Pattern {
     pub const fn new(source: &'static str) -> Self {
-        Self { source, compiled: OnceLock::new() }
+        Self {
+            source,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// Whether `text` matches; a pattern that does not compile matches nothing (the derive
@@ -165,15 +171,11 @@ impl EventDescriptor {
         rust_name: &'static str,
         fields: Vec<FieldDesc>,
     ) -> Self {
-        let event_type_field = Field::new(
-            EVENT_TYPE_KEY,
-            Logical::Enum(&[]).arrow_type(),
-            false,
-        )
-        .with_metadata(HashMap::from([(
-            DESCRIPTION_KEY.into(),
-            "The event type: what happened.".into(),
-        )]));
+        let event_type_field = Field::new(EVENT_TYPE_KEY, Logical::Enum(&[]).arrow_type(), false)
+            .with_metadata(HashMap::from([(
+                DESCRIPTION_KEY.into(),
+                "The event type: what happened.".into(),
+            )]));
         let columns = std::iter::once(Arc::new(event_type_field))
             .chain(fields.iter().map(|f| Arc::new(f.arrow_field())));
         let metadata = HashMap::from([
@@ -184,7 +186,14 @@ impl EventDescriptor {
             columns.collect::<Vec<_>>(),
             metadata,
         ));
-        Self { event_type, version, doc, rust_name, fields, schema }
+        Self {
+            event_type,
+            version,
+            doc,
+            rust_name,
+            fields,
+            schema,
+        }
     }
 
     /// The Arrow schema of a batch of this event: `event_type`, then the declared fields.
@@ -221,7 +230,10 @@ impl EventDescriptor {
             required.insert(1, Value::from(SCHEMA_VERSION_KEY));
         }
         let mut out = serde_json::Map::new();
-        out.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+        out.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
         out.insert(
             "$id".into(),
             json!(format!("urn:behavior:event:{}", self.qualified_name())),

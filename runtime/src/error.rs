@@ -115,7 +115,12 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, event_type: None, segments: Vec::new(), message: message.into() }
+        Self {
+            kind,
+            event_type: None,
+            segments: Vec::new(),
+            message: message.into(),
+        }
     }
 
     /// Adds the enclosing object key (called while the error travels outwards).

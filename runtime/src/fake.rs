@@ -23,7 +23,9 @@ pub struct Faker {
 
 impl Faker {
     pub fn new(seed: u64) -> Self {
-        Self { rng: SmallRng::seed_from_u64(seed) }
+        Self {
+            rng: SmallRng::seed_from_u64(seed),
+        }
     }
 
     /// A value from any `fake` faker (what `#[behavior(fake = ...)]` expands to).
@@ -39,7 +41,9 @@ impl Faker {
     /// Inclusive numeric range for a fake number: the declared bounds, else the defaults.
     pub fn bounds(&self, rules: &Rules, default_lo: f64, default_hi: f64) -> (f64, f64) {
         let lo = rules.minimum.unwrap_or(default_lo);
-        let hi = rules.maximum.unwrap_or(default_hi.max(lo + (default_hi - default_lo)));
+        let hi = rules
+            .maximum
+            .unwrap_or(default_hi.max(lo + (default_hi - default_lo)));
         // Only a declared maximum below the default minimum gets here; the derive has checked
         // that declared bounds are ordered.
         (lo.min(hi), hi)
@@ -81,8 +85,20 @@ pub struct ShopUrl;
 
 impl Dummy<ShopUrl> for String {
     fn dummy_with_rng<R: RngExt + ?Sized>(_: &ShopUrl, rng: &mut R) -> Self {
-        const PATHS: &[&str] = &["", "products", "search", "cart", "checkout", "category/shoes", "category/bags", "help"];
-        format!("https://shop.example/{}", PATHS[rng.random_range(0..PATHS.len())])
+        const PATHS: &[&str] = &[
+            "",
+            "products",
+            "search",
+            "cart",
+            "checkout",
+            "category/shoes",
+            "category/bags",
+            "help",
+        ];
+        format!(
+            "https://shop.example/{}",
+            PATHS[rng.random_range(0..PATHS.len())]
+        )
     }
 }
 
@@ -91,7 +107,9 @@ pub struct CountryCode;
 
 impl Dummy<CountryCode> for String {
     fn dummy_with_rng<R: RngExt + ?Sized>(_: &CountryCode, rng: &mut R) -> Self {
-        const CODES: &[&str] = &["US", "GB", "DE", "FR", "NL", "ES", "IT", "SE", "PL", "CA", "BR", "JP", "IN", "AU"];
+        const CODES: &[&str] = &[
+            "US", "GB", "DE", "FR", "NL", "ES", "IT", "SE", "PL", "CA", "BR", "JP", "IN", "AU",
+        ];
         CODES[rng.random_range(0..CODES.len())].to_string()
     }
 }

@@ -178,21 +178,57 @@ impl Logical {
     /// The table the README renders: every scalar row with a representative type.
     pub fn table() -> Vec<TableRow> {
         vec![
-            TableRow { rust: "String", logical: Logical::String },
-            TableRow { rust: "bool", logical: Logical::Bool },
-            TableRow { rust: "i32", logical: Logical::Int32 },
-            TableRow { rust: "i64", logical: Logical::Int64 },
-            TableRow { rust: "u32", logical: Logical::UInt32 },
-            TableRow { rust: "u64", logical: Logical::UInt64 },
-            TableRow { rust: "f64", logical: Logical::Float64 },
+            TableRow {
+                rust: "String",
+                logical: Logical::String,
+            },
+            TableRow {
+                rust: "bool",
+                logical: Logical::Bool,
+            },
+            TableRow {
+                rust: "i32",
+                logical: Logical::Int32,
+            },
+            TableRow {
+                rust: "i64",
+                logical: Logical::Int64,
+            },
+            TableRow {
+                rust: "u32",
+                logical: Logical::UInt32,
+            },
+            TableRow {
+                rust: "u64",
+                logical: Logical::UInt64,
+            },
+            TableRow {
+                rust: "f64",
+                logical: Logical::Float64,
+            },
             TableRow {
                 rust: "Decimal<18, 2>",
-                logical: Logical::Decimal { precision: 18, scale: 2 },
+                logical: Logical::Decimal {
+                    precision: 18,
+                    scale: 2,
+                },
             },
-            TableRow { rust: "Timestamp", logical: Logical::Timestamp },
-            TableRow { rust: "Date", logical: Logical::Date },
-            TableRow { rust: "Uuid", logical: Logical::Uuid },
-            TableRow { rust: "#[derive(BehaviorEnum)] enum", logical: Logical::Enum(&["a", "b"]) },
+            TableRow {
+                rust: "Timestamp",
+                logical: Logical::Timestamp,
+            },
+            TableRow {
+                rust: "Date",
+                logical: Logical::Date,
+            },
+            TableRow {
+                rust: "Uuid",
+                logical: Logical::Uuid,
+            },
+            TableRow {
+                rust: "#[derive(BehaviorEnum)] enum",
+                logical: Logical::Enum(&["a", "b"]),
+            },
         ]
     }
 }
@@ -206,7 +242,11 @@ pub(crate) fn object_schema(fields: &[FieldDesc]) -> Value {
         .iter()
         .map(|f| (f.name.to_string(), f.json_schema()))
         .collect();
-    let required: Vec<&str> = fields.iter().filter(|f| !f.nullable).map(|f| f.name).collect();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| !f.nullable)
+        .map(|f| f.name)
+        .collect();
     json!({
         "type": "object",
         "properties": properties,

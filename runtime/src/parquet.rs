@@ -29,13 +29,18 @@ pub const MAX_ROW_GROUP_ROWS: usize = 128 * 1024;
 pub fn writer_properties(descriptor: &EventDescriptor) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default()))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default(),
+        ))
         .set_dictionary_enabled(true)
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(MAX_ROW_GROUP_ROWS))
         .set_created_by(concat!("behavior-runtime ", env!("CARGO_PKG_VERSION")).to_string());
     for field in &descriptor.fields {
-        if matches!(field.ty, Logical::Uuid | Logical::Timestamp | Logical::Float64) {
+        if matches!(
+            field.ty,
+            Logical::Uuid | Logical::Timestamp | Logical::Float64
+        ) {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name), false);
         }
     }
@@ -44,8 +49,13 @@ pub fn writer_properties(descriptor: &EventDescriptor) -> WriterProperties {
 
 /// Writes batches of one event type as one Parquet file, in memory. The file's schema is the
 /// batches' (the event's, plus any columns the caller added, such as ingestion metadata).
-pub fn write_parquet(descriptor: &EventDescriptor, batches: &[RecordBatch]) -> Result<Vec<u8>, ParquetError> {
-    let schema = batches.first().map_or_else(|| descriptor.arrow_schema(), RecordBatch::schema);
+pub fn write_parquet(
+    descriptor: &EventDescriptor,
+    batches: &[RecordBatch],
+) -> Result<Vec<u8>, ParquetError> {
+    let schema = batches
+        .first()
+        .map_or_else(|| descriptor.arrow_schema(), RecordBatch::schema);
     let mut out = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut out, schema, Some(writer_properties(descriptor)))?;
     for batch in batches {

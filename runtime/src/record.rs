@@ -4,7 +4,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, DictionaryArray, Int8Array, NullBufferBuilder, StringArray, StructArray};
+use arrow::array::{
+    ArrayRef, DictionaryArray, Int8Array, NullBufferBuilder, StringArray, StructArray,
+};
 use arrow::datatypes::{DataType, FieldRef, Int8Type};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -52,7 +54,12 @@ pub trait RecordColumns<R>: Send + 'static {
     /// The index of the field with this wire name, among `0..R::FIELD_COUNT`.
     fn field_index(key: &str) -> Option<u32>;
     /// Decodes the value of field `index`; errors carry the field's name in their path.
-    fn decode_field(&mut self, index: u32, decoder: &mut Decoder<'_>, peek: Peek) -> Result<(), DecodeError>;
+    fn decode_field(
+        &mut self,
+        index: u32,
+        decoder: &mut Decoder<'_>,
+        peek: Peek,
+    ) -> Result<(), DecodeError>;
     /// After the object's last key: nulls for absent optional fields, an error for absent
     /// required ones. `seen` has bit `i` set for each field `i` present.
     fn complete(&mut self, seen: u128) -> Result<(), DecodeError>;
@@ -71,18 +78,29 @@ fn unknown_field(key: &str) -> DecodeError {
 /// A required field absent from its object (what generated `complete` returns).
 #[cold]
 pub fn missing_field(key: &str) -> DecodeError {
-    DecodeError::new(ErrorKind::MissingField, format!("required field {key:?} is missing")).at_key(key)
+    DecodeError::new(
+        ErrorKind::MissingField,
+        format!("required field {key:?} is missing"),
+    )
+    .at_key(key)
 }
 
 /// A string outside an enum's values.
 #[cold]
 pub fn not_in_enum(value: &str, values: &[&str]) -> DecodeError {
-    DecodeError::new(ErrorKind::NotInEnum, format!("{value:?} is not one of {values:?}"))
+    DecodeError::new(
+        ErrorKind::NotInEnum,
+        format!("{value:?} is not one of {values:?}"),
+    )
 }
 
 #[cold]
 fn duplicate_field(key: &str) -> DecodeError {
-    DecodeError::new(ErrorKind::DuplicateField, format!("field {key:?} appears twice")).at_key(key)
+    DecodeError::new(
+        ErrorKind::DuplicateField,
+        format!("field {key:?} appears twice"),
+    )
+    .at_key(key)
 }
 
 /// Decodes one JSON object into a record's columns. `envelope` handles keys the record does
@@ -134,7 +152,14 @@ impl<R: Record> StructColumn<R> {
     /// Decodes a JSON object as one struct row (what the derive's `ColumnType::decode` calls).
     #[inline]
     pub fn decode(&mut self, decoder: &mut Decoder<'_>, peek: Peek) -> Result<(), DecodeError> {
-        decode_object::<R>(decoder, peek, &mut self.columns, "an object", |_, _| Ok(()), |_| None)?;
+        decode_object::<R>(
+            decoder,
+            peek,
+            &mut self.columns,
+            "an object",
+            |_, _| Ok(()),
+            |_| None,
+        )?;
         self.nulls.append_non_null();
         Ok(())
     }
@@ -142,7 +167,10 @@ impl<R: Record> StructColumn<R> {
 
 impl<R: Record> Column for StructColumn<R> {
     fn with_capacity(rows: usize) -> Self {
-        Self { columns: R::Columns::with_capacity(rows), nulls: NullBufferBuilder::new(rows) }
+        Self {
+            columns: R::Columns::with_capacity(rows),
+            nulls: NullBufferBuilder::new(rows),
+        }
     }
 
     fn len(&self) -> usize {
@@ -201,7 +229,10 @@ pub fn build_descriptor<E: Event>() -> EventDescriptor {
 }
 
 /// Serializes an event as its flat wire object (what the generated `Serialize` calls).
-pub fn serialize_event<E: Event, S: serde::Serializer>(event: &E, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_event<E: Event, S: serde::Serializer>(
+    event: &E,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(None)?;
     map.serialize_entry(EVENT_TYPE_KEY, E::EVENT_TYPE)?;
     map.serialize_entry(SCHEMA_VERSION_KEY, &E::VERSION)?;
@@ -286,7 +317,9 @@ impl<E: Event> EventBatchBuilder<E> {
             |decoder, index| {
                 let peek = decoder.peek()?;
                 if index == type_index {
-                    let name = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
+                    let name = decoder
+                        .str(peek, "a string")
+                        .map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
                     if name != E::EVENT_TYPE {
                         return Err(DecodeError::new(
                             ErrorKind::UnknownEventType,
@@ -295,7 +328,9 @@ impl<E: Event> EventBatchBuilder<E> {
                         .at_key(EVENT_TYPE_KEY));
                     }
                 } else {
-                    let version = decoder.int(peek).map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
+                    let version = decoder
+                        .int(peek)
+                        .map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
                     if version != i64::from(E::VERSION) {
                         return Err(DecodeError::new(
                             ErrorKind::UnknownEventType,
@@ -321,7 +356,9 @@ impl<E: Event> EventBatchBuilder<E> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         let keys = Int8Array::from(vec![0i8; self.rows]);
         let values: ArrayRef = Arc::new(StringArray::from(vec![E::EVENT_TYPE]));
-        arrays.push(Arc::new(DictionaryArray::<Int8Type>::try_new(keys, values)?));
+        arrays.push(Arc::new(DictionaryArray::<Int8Type>::try_new(
+            keys, values,
+        )?));
         let mut fields = schema.fields()[1..].iter();
         self.columns.finish(&mut fields, &mut arrays);
         self.columns = E::Columns::with_capacity(self.capacity);
@@ -338,7 +375,11 @@ pub trait EventKind: Send + Sync + 'static {
     fn fake_json(&self, faker: &mut Faker, out: &mut Vec<u8>);
     /// `count` fake events: their wire JSON, and the batch built from the structs themselves
     /// (not through JSON), for round-trip tests and benchmarks.
-    fn fake_sample(&self, faker: &mut Faker, count: usize) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError>;
+    fn fake_sample(
+        &self,
+        faker: &mut Faker,
+        count: usize,
+    ) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError>;
 }
 
 /// A batch builder with its event type erased.
@@ -375,13 +416,19 @@ impl<E: Event> EventKind for Kind<E> {
         let _ = serde_json::to_writer(out, &event);
     }
 
-    fn fake_sample(&self, faker: &mut Faker, count: usize) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError> {
+    fn fake_sample(
+        &self,
+        faker: &mut Faker,
+        count: usize,
+    ) -> Result<(Vec<Vec<u8>>, RecordBatch), ArrowError> {
         let mut builder = EventBatchBuilder::<E>::with_capacity(count);
         let mut jsons = Vec::with_capacity(count);
         for _ in 0..count {
             let event = E::fake_record(faker);
             builder.push(&event);
-            jsons.push(serde_json::to_vec(&event).map_err(|e| ArrowError::ExternalError(Box::new(e)))?);
+            jsons.push(
+                serde_json::to_vec(&event).map_err(|e| ArrowError::ExternalError(Box::new(e)))?,
+            );
         }
         Ok((jsons, builder.finish()?))
     }

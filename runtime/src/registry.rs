@@ -23,10 +23,15 @@ impl Registry {
         for kind in kinds {
             let d = kind.descriptor();
             if !seen.insert((d.event_type, d.version)) {
-                return Err(format!("{} v{} is registered twice", d.event_type, d.version));
+                return Err(format!(
+                    "{} v{} is registered twice",
+                    d.event_type, d.version
+                ));
             }
         }
-        Ok(Self { kinds: kinds.to_vec() })
+        Ok(Self {
+            kinds: kinds.to_vec(),
+        })
     }
 
     pub fn kinds(&self) -> &[&'static dyn EventKind] {
@@ -89,7 +94,12 @@ impl Registry {
         let hint = self
             .descriptors()
             .find(|d| d.event_type.eq_ignore_ascii_case(event_type.trim()))
-            .map(|d| format!(" (did you mean {:?}? event types are case-sensitive)", d.event_type))
+            .map(|d| {
+                format!(
+                    " (did you mean {:?}? event types are case-sensitive)",
+                    d.event_type
+                )
+            })
             .unwrap_or_default();
         DecodeError::new(
             ErrorKind::UnknownEventType,
@@ -107,20 +117,33 @@ impl Registry {
         // schema_version second; then nothing else needs scanning.
         if first == Some(EVENT_TYPE_KEY) {
             let peek = decoder.peek()?;
-            let event_type = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?.to_owned();
+            let name = decoder
+                .str(peek, "a string")
+                .map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
+            // The registry's own copy of the name, so no allocation outlives the decoder borrow.
+            let Some(event_type) = self
+                .descriptors()
+                .map(|d| d.event_type)
+                .find(|t| *t == name)
+            else {
+                return Err(self.unknown_type(name));
+            };
             if decoder.object_key()? == Some(SCHEMA_VERSION_KEY) {
                 let version = read_version(&mut decoder)?;
-                return self.find(&event_type, Some(version));
+                return self.find(event_type, Some(version));
             }
-            if self.has_one_version(&event_type) {
-                return self.find(&event_type, None);
+            if self.has_one_version(event_type) {
+                return self.find(event_type, None);
             }
         }
         self.dispatch_by_scan(json)
     }
 
     fn has_one_version(&self, event_type: &str) -> bool {
-        self.descriptors().filter(|d| d.event_type == event_type).count() == 1
+        self.descriptors()
+            .filter(|d| d.event_type == event_type)
+            .count()
+            == 1
     }
 
     /// Reads every top-level key to find the envelope (keys in any order).
@@ -130,12 +153,16 @@ impl Registry {
         let peek = decoder.peek()?;
         let mut event_type: Option<String> = None;
         let mut version = None;
-        let mut key = decoder.object_start(peek, "an event object")?.map(str::to_owned);
+        let mut key = decoder
+            .object_start(peek, "an event object")?
+            .map(str::to_owned);
         while let Some(name) = key {
             let peek = decoder.peek()?;
             match name.as_str() {
                 EVENT_TYPE_KEY => {
-                    let value = decoder.str(peek, "a string").map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
+                    let value = decoder
+                        .str(peek, "a string")
+                        .map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
                     event_type = Some(value.to_owned());
                 }
                 SCHEMA_VERSION_KEY => {
@@ -147,8 +174,11 @@ impl Registry {
         }
         match event_type {
             Some(event_type) => self.find(&event_type, version),
-            None => Err(DecodeError::new(ErrorKind::MissingField, "no event_type: cannot tell what happened")
-                .at_key(EVENT_TYPE_KEY)),
+            None => Err(DecodeError::new(
+                ErrorKind::MissingField,
+                "no event_type: cannot tell what happened",
+            )
+            .at_key(EVENT_TYPE_KEY)),
         }
     }
 }
@@ -159,10 +189,15 @@ fn read_version(decoder: &mut Decoder<'_>) -> Result<u32, DecodeError> {
 }
 
 fn read_version_at(decoder: &mut Decoder<'_>, peek: jiter::Peek) -> Result<u32, DecodeError> {
-    let version = decoder.int(peek).map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
+    let version = decoder
+        .int(peek)
+        .map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;
     u32::try_from(version).map_err(|_| {
-        DecodeError::new(ErrorKind::OutOfRange, format!("schema_version {version} is not a version"))
-            .at_key(SCHEMA_VERSION_KEY)
+        DecodeError::new(
+            ErrorKind::OutOfRange,
+            format!("schema_version {version} is not a version"),
+        )
+        .at_key(SCHEMA_VERSION_KEY)
     })
 }
 
@@ -178,7 +213,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, max_event_bytes: 256 * 1024 }
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_event_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -240,20 +278,29 @@ impl<'r> BatchDecoder<'r> {
         if json.len() > self.limits.max_event_bytes {
             return Err(DecodeError::new(
                 ErrorKind::EventTooLarge,
-                format!("{} bytes, more than the maximum event size {}", json.len(), self.limits.max_event_bytes),
+                format!(
+                    "{} bytes, more than the maximum event size {}",
+                    json.len(),
+                    self.limits.max_event_bytes
+                ),
             ));
         }
         let kind = self.registry.dispatch(json)?;
         let capacity = self.capacity;
         let registry = self.registry;
-        let builder = self.builders[kind].get_or_insert_with(|| registry.kinds()[kind].new_builder(capacity));
+        let builder =
+            self.builders[kind].get_or_insert_with(|| registry.kinds()[kind].new_builder(capacity));
         builder.decode(json)?;
         Ok((kind, builder.len() - 1))
     }
 
     /// Decodes a message body: one event, or many as NDJSON (blank lines ignored). Calls
     /// `on_event` once per event, in order, and returns the counts.
-    pub fn decode_body<'b>(&mut self, body: &'b [u8], mut on_event: impl FnMut(Outcome<'b>)) -> Counts {
+    pub fn decode_body<'b>(
+        &mut self,
+        body: &'b [u8],
+        mut on_event: impl FnMut(Outcome<'b>),
+    ) -> Counts {
         let mut counts = Counts::default();
         let mut report = |outcome: Outcome<'b>, counts: &mut Counts| {
             counts.received += 1;
@@ -266,7 +313,11 @@ impl<'r> BatchDecoder<'r> {
         if body.len() > self.limits.max_body_bytes {
             let error = DecodeError::new(
                 ErrorKind::BodyTooLarge,
-                format!("{} bytes, more than the maximum body size {}", body.len(), self.limits.max_body_bytes),
+                format!(
+                    "{} bytes, more than the maximum body size {}",
+                    body.len(),
+                    self.limits.max_body_bytes
+                ),
             );
             report(Outcome::Rejected { raw: body, error }, &mut counts);
             return counts;
@@ -306,7 +357,10 @@ impl<'r> BatchDecoder<'r> {
             );
         }
         if counts.received == 0 {
-            let error = DecodeError::new(ErrorKind::Empty, "the body holds no event (empty or only whitespace)");
+            let error = DecodeError::new(
+                ErrorKind::Empty,
+                "the body holds no event (empty or only whitespace)",
+            );
             report(Outcome::Rejected { raw: body, error }, &mut counts);
         }
         counts

@@ -23,5 +23,7 @@ pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     // The build script has already rejected duplicate (event type, version) pairs, the only
     // way `Registry::new` fails.
-    REGISTRY.get_or_init(|| Registry::new(EVENT_KINDS).expect("event types are unique (checked by build.rs)"))
+    REGISTRY.get_or_init(|| {
+        Registry::new(EVENT_KINDS).expect("event types are unique (checked by build.rs)")
+    })
 }

@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 
 /// Validates against "one of the registered event schemas", as a warehouse loader would.
 fn any_event_schema() -> jsonschema::Validator {
-    let schemas: Vec<Value> = behavior_schema::registry().descriptors().map(|d| d.json_schema()).collect();
+    let schemas: Vec<Value> = behavior_schema::registry()
+        .descriptors()
+        .map(|d| d.json_schema())
+        .collect();
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
@@ -17,7 +20,11 @@ fn any_event_schema() -> jsonschema::Validator {
 
 fn fake(event_type: &str) -> serde_json::Map<String, Value> {
     let registry = behavior_schema::registry();
-    let kind = registry.kinds().iter().find(|k| k.descriptor().event_type == event_type).unwrap();
+    let kind = registry
+        .kinds()
+        .iter()
+        .find(|k| k.descriptor().event_type == event_type)
+        .unwrap();
     let mut out = Vec::new();
     kind.fake_json(&mut Faker::new(7), &mut out);
     match serde_json::from_slice(&out).unwrap() {
@@ -48,12 +55,30 @@ fn corpus() -> Vec<Case> {
     let mut bad_utf8 = with("add_to_cart", |e| {
         e.insert("sku".into(), json!("SKU-\u{00e9}"));
     });
-    let at = bad_utf8.windows(2).position(|w| w == "\u{00e9}".as_bytes()).unwrap();
+    let at = bad_utf8
+        .windows(2)
+        .position(|w| w == "\u{00e9}".as_bytes())
+        .unwrap();
     bad_utf8[at] = 0xff;
     vec![
-        Case { name: "truncated JSON", body: valid[..valid.len() / 2].to_vec(), kind: ErrorKind::MalformedJson, path: "$" },
-        Case { name: "not JSON", body: b"event_type=page_view".to_vec(), kind: ErrorKind::MalformedJson, path: "$" },
-        Case { name: "invalid UTF-8", body: bad_utf8, kind: ErrorKind::InvalidUtf8, path: "$.sku" },
+        Case {
+            name: "truncated JSON",
+            body: valid[..valid.len() / 2].to_vec(),
+            kind: ErrorKind::MalformedJson,
+            path: "$",
+        },
+        Case {
+            name: "not JSON",
+            body: b"event_type=page_view".to_vec(),
+            kind: ErrorKind::MalformedJson,
+            path: "$",
+        },
+        Case {
+            name: "invalid UTF-8",
+            body: bad_utf8,
+            kind: ErrorKind::InvalidUtf8,
+            path: "$.sku",
+        },
         Case {
             name: "epoch-number timestamp",
             body: with("add_to_cart", |e| {
@@ -198,8 +223,18 @@ fn corpus() -> Vec<Case> {
             kind: ErrorKind::TooShort,
             path: "$.items",
         },
-        Case { name: "nesting past the limit", body: deep.into_bytes(), kind: ErrorKind::TooDeep, path: "$.nested" },
-        Case { name: "not an object", body: b"[1, 2, 3]".to_vec(), kind: ErrorKind::WrongType, path: "$" },
+        Case {
+            name: "nesting past the limit",
+            body: deep.into_bytes(),
+            kind: ErrorKind::TooDeep,
+            path: "$.nested",
+        },
+        Case {
+            name: "not an object",
+            body: b"[1, 2, 3]".to_vec(),
+            kind: ErrorKind::WrongType,
+            path: "$",
+        },
         Case {
             name: "duplicate key",
             body: {
@@ -224,7 +259,11 @@ fn every_invalid_event_is_rejected_by_schema_and_decoder_with_its_path() {
         // (Duplicate keys are invisible once parsed; the decoder is the stricter reader.)
         if case.kind != ErrorKind::DuplicateField {
             if let Ok(value) = serde_json::from_slice::<Value>(&case.body) {
-                assert!(!schema.is_valid(&value), "{}: the JSON Schema accepts it", case.name);
+                assert!(
+                    !schema.is_valid(&value),
+                    "{}: the JSON Schema accepts it",
+                    case.name
+                );
             }
         }
         let mut outcomes = Vec::new();
@@ -242,7 +281,12 @@ fn every_invalid_event_is_rejected_by_schema_and_decoder_with_its_path() {
         assert_eq!(error.kind, case.kind, "{}: {error}", case.name);
         assert_eq!(error.path(), case.path, "{}: {error}", case.name);
         assert!(!error.message.is_empty());
-        assert_eq!(raw, case.body.trim_ascii(), "{}: the raw bytes are kept", case.name);
+        assert_eq!(
+            raw,
+            case.body.trim_ascii(),
+            "{}: the raw bytes are kept",
+            case.name
+        );
     }
     // Nothing was appended by any rejected event.
     assert!(decoder.finish().unwrap().is_empty());
@@ -254,7 +298,14 @@ fn a_bad_event_does_not_affect_its_neighbours() {
     let mut body = Vec::new();
     let mut expected = Vec::new();
     for (i, case) in corpus().into_iter().enumerate() {
-        let good = with(if i % 2 == 0 { "add_to_cart" } else { "purchase" }, |_| {});
+        let good = with(
+            if i % 2 == 0 {
+                "add_to_cart"
+            } else {
+                "purchase"
+            },
+            |_| {},
+        );
         body.extend_from_slice(&good);
         body.push(b'\n');
         expected.push(true);
@@ -277,13 +328,23 @@ fn a_bad_event_does_not_affect_its_neighbours() {
 #[test]
 fn bodies_that_hold_no_event_or_too_much_are_rejected_whole() {
     let registry = behavior_schema::registry();
-    let limits = Limits { max_body_bytes: 4096, max_event_bytes: 2048 };
+    let limits = Limits {
+        max_body_bytes: 4096,
+        max_event_bytes: 2048,
+    };
     let mut decoder = BatchDecoder::new(registry, limits, 16);
     let cases: Vec<(Vec<u8>, ErrorKind)> = vec![
         (Vec::new(), ErrorKind::Empty),
         (b" \n\t\r\n ".to_vec(), ErrorKind::Empty),
         (vec![b' '; 5000], ErrorKind::BodyTooLarge),
-        (format!("{{\"event_type\":\"search\",\"query\":\"{}\"}}", "q".repeat(3000)).into_bytes(), ErrorKind::EventTooLarge),
+        (
+            format!(
+                "{{\"event_type\":\"search\",\"query\":\"{}\"}}",
+                "q".repeat(3000)
+            )
+            .into_bytes(),
+            ErrorKind::EventTooLarge,
+        ),
     ];
     for (body, kind) in cases {
         let mut kinds = Vec::new();

@@ -31,7 +31,10 @@ fn read_back(bytes: Vec<u8>) -> RecordBatch {
 #[test]
 fn every_event_type_round_trips_through_json_schema_decoder_and_parquet() {
     let registry = behavior_schema::registry();
-    assert!(registry.len() >= 8, "the catalog lists at least 8 event types");
+    assert!(
+        registry.len() >= 8,
+        "the catalog lists at least 8 event types"
+    );
     for (index, kind) in registry.kinds().iter().enumerate() {
         let descriptor = kind.descriptor();
         let mut faker = Faker::new(42 + index as u64);
@@ -43,14 +46,24 @@ fn every_event_type_round_trips_through_json_schema_decoder_and_parquet() {
         for json in &jsons {
             let value: serde_json::Value = serde_json::from_slice(json).unwrap();
             if let Err(error) = schema.validate(&value) {
-                panic!("{} fails its JSON Schema: {error}\n{value}", descriptor.event_type);
+                panic!(
+                    "{} fails its JSON Schema: {error}\n{value}",
+                    descriptor.event_type
+                );
             }
             if let Err(error) = builder.decode(json) {
-                panic!("{} fails to decode: {error}\n{value}", descriptor.event_type);
+                panic!(
+                    "{} fails to decode: {error}\n{value}",
+                    descriptor.event_type
+                );
             }
         }
         let decoded = builder.finish().unwrap();
-        assert_eq!(decoded, expected, "{}: decoded JSON differs from the structs", descriptor.event_type);
+        assert_eq!(
+            decoded, expected,
+            "{}: decoded JSON differs from the structs",
+            descriptor.event_type
+        );
 
         let parquet = write_parquet(descriptor, std::slice::from_ref(&decoded)).unwrap();
         let read = read_back(parquet);
@@ -59,11 +72,28 @@ fn every_event_type_round_trips_through_json_schema_decoder_and_parquet() {
             schema
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable(), f.metadata().clone()))
+                .map(|f| {
+                    (
+                        f.name().clone(),
+                        f.data_type().clone(),
+                        f.is_nullable(),
+                        f.metadata().clone(),
+                    )
+                })
                 .collect()
         };
-        assert_eq!(shape(&read), shape(&expected), "{}: schema changed through Parquet", descriptor.event_type);
-        assert_eq!(read.columns(), expected.columns(), "{}: Parquet read back differs", descriptor.event_type);
+        assert_eq!(
+            shape(&read),
+            shape(&expected),
+            "{}: schema changed through Parquet",
+            descriptor.event_type
+        );
+        assert_eq!(
+            read.columns(),
+            expected.columns(),
+            "{}: Parquet read back differs",
+            descriptor.event_type
+        );
     }
 }
 
@@ -72,16 +102,24 @@ fn exported_json_schemas_are_valid_draft_2020_12() {
     for descriptor in behavior_schema::registry().descriptors() {
         let schema = descriptor.json_schema();
         if let Err(error) = jsonschema::meta::validate(&schema) {
-            panic!("{} schema is not valid 2020-12: {error}", descriptor.event_type);
+            panic!(
+                "{} schema is not valid 2020-12: {error}",
+                descriptor.event_type
+            );
         }
         assert_eq!(schema["additionalProperties"], false);
         let required = schema["required"].as_array().unwrap();
         assert!(required.contains(&"event_id".into()));
-        assert!(!required.contains(&"user_id".into()), "nullable fields are not required");
+        assert!(
+            !required.contains(&"user_id".into()),
+            "nullable fields are not required"
+        );
         assert_eq!(schema["properties"]["event_time"]["format"], "date-time");
         assert_eq!(schema["properties"]["event_id"]["format"], "uuid");
         assert!(
-            schema["properties"]["event_id"]["description"].as_str().is_some_and(|d| !d.is_empty()),
+            schema["properties"]["event_id"]["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
             "doc comments become descriptions"
         );
     }

@@ -1,0 +1,6 @@
+use behavior_derive::BehaviorEnum;
+
+#[derive(BehaviorEnum)]
+pub enum Never {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use behavior_derive::BehaviorEnum;
+
+#[derive(BehaviorEnum)]
+pub struct Platform {
+    pub name: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use behavior_derive::BehaviorEnum;
+
+#[derive(BehaviorEnum)]
+pub enum Shape {
+    Square,
+    Circle(f64),
+}
+
+fn main() {}

@@ -1,0 +1,226 @@
+//! Decode into Arrow builders, side by side on the same NDJSON, in one run:
+//! - `direct`: this project's generated decoder (the converter's path, dispatch included);
+//! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema;
+//! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
+//!
+//! Per event type and for a realistic mix. Throughput is in events (criterion's elements/s).
+//! Run: `cargo bench -p behavior-schema --bench decode` (pin with `taskset -c 0`).
+
+use std::hint::black_box;
+
+use arrow::record_batch::RecordBatch;
+use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
+use behavior_schema::events::*;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const EVENTS: usize = 20_000;
+/// Initial rows of every builder, as the converter uses: buffers grow from there.
+const CAPACITY: usize = 1024;
+
+/// The share of each event type in a shop's traffic (the generator's funnel, roughly).
+const MIX: &[(&str, u32)] = &[
+    ("page_view", 40),
+    ("product_view", 25),
+    ("search", 10),
+    ("add_to_cart", 10),
+    ("remove_from_cart", 3),
+    ("checkout_started", 6),
+    ("purchase", 5),
+    ("refund_requested", 1),
+];
+
+/// NDJSON lines and the registry index of each.
+fn sample(types: &[(&str, u32)], seed: u64) -> Vec<(usize, Vec<u8>)> {
+    let registry = behavior_schema::registry();
+    let mut faker = Faker::new(seed);
+    let total: u32 = types.iter().map(|t| t.1).sum();
+    let mut lines = Vec::with_capacity(EVENTS);
+    for i in 0..EVENTS {
+        let mut pick = (i as u32 * 7919) % total;
+        let (name, _) = types
+            .iter()
+            .find(|t| {
+                if pick < t.1 {
+                    true
+                } else {
+                    pick -= t.1;
+                    false
+                }
+            })
+            .unwrap();
+        let index = registry
+            .kinds()
+            .iter()
+            .position(|k| k.descriptor().event_type == *name)
+            .unwrap();
+        let mut line = Vec::new();
+        registry.kinds()[index].fake_json(&mut faker, &mut line);
+        lines.push((index, line));
+    }
+    lines
+}
+
+fn direct(lines: &[(usize, Vec<u8>)]) -> Vec<(usize, RecordBatch)> {
+    let mut decoder = BatchDecoder::new(behavior_schema::registry(), Limits::default(), CAPACITY);
+    for (_, line) in lines {
+        decoder.decode_event(line).unwrap();
+    }
+    decoder.finish().unwrap()
+}
+
+fn arrow_json(lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+    let registry = behavior_schema::registry();
+    let mut decoders: Vec<_> = registry
+        .descriptors()
+        .map(|d| {
+            arrow_json::ReaderBuilder::new(arrow_json_schema(d))
+                .with_batch_size(EVENTS)
+                .build_decoder()
+                .unwrap()
+        })
+        .collect();
+    for (index, line) in lines {
+        let decoder = &mut decoders[*index];
+        decoder.decode(line).unwrap();
+        decoder.decode(b"\n").unwrap();
+    }
+    decoders
+        .iter_mut()
+        .filter_map(|d| d.flush().unwrap())
+        .collect()
+}
+
+/// The event's Arrow schema, adjusted to what arrow_json 60 can decode: enum columns as plain
+/// strings (it cannot decode into `Dictionary(Int8, Utf8)`) and UTC written as `+00:00`.
+fn arrow_json_schema(d: &behavior_runtime::EventDescriptor) -> arrow::datatypes::SchemaRef {
+    use arrow::datatypes::{DataType, Field, Schema};
+    let fields: Vec<Field> = d
+        .arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, value) => {
+                f.as_ref().clone().with_data_type(value.as_ref().clone())
+            }
+            // Same instant semantics; arrow_json parses named zones only with chrono-tz.
+            DataType::Timestamp(unit, Some(_)) => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Timestamp(*unit, Some("+00:00".into()))),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    std::sync::Arc::new(Schema::new(fields))
+}
+
+/// A typed serde path per event type, behind one trait so the mix can dispatch on it.
+trait SerdePath {
+    fn push_json(&mut self, line: &[u8]);
+    fn finish(&mut self) -> RecordBatch;
+}
+
+impl<E: Event + serde::de::DeserializeOwned> SerdePath for EventBatchBuilder<E> {
+    fn push_json(&mut self, line: &[u8]) {
+        let event: E = serde_json::from_slice(line).unwrap();
+        self.push(&event);
+    }
+    fn finish(&mut self) -> RecordBatch {
+        EventBatchBuilder::finish(self).unwrap()
+    }
+}
+
+fn serde_paths() -> Vec<Box<dyn SerdePath>> {
+    let mut paths: Vec<(&str, Box<dyn SerdePath>)> = vec![
+        (
+            PageView::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<PageView>::with_capacity(CAPACITY)),
+        ),
+        (
+            ProductView::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<ProductView>::with_capacity(CAPACITY)),
+        ),
+        (
+            Search::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<Search>::with_capacity(CAPACITY)),
+        ),
+        (
+            AddToCart::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<AddToCart>::with_capacity(CAPACITY)),
+        ),
+        (
+            RemoveFromCart::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<RemoveFromCart>::with_capacity(CAPACITY)),
+        ),
+        (
+            CheckoutStarted::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<CheckoutStarted>::with_capacity(
+                CAPACITY,
+            )),
+        ),
+        (
+            Purchase::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<Purchase>::with_capacity(CAPACITY)),
+        ),
+        (
+            RefundRequested::EVENT_TYPE,
+            Box::new(EventBatchBuilder::<RefundRequested>::with_capacity(
+                CAPACITY,
+            )),
+        ),
+    ];
+    // In registry order, so a line's registry index picks its path.
+    let order: Vec<&str> = behavior_schema::registry()
+        .descriptors()
+        .map(|d| d.event_type)
+        .collect();
+    paths.sort_by_key(|(name, _)| order.iter().position(|o| o == name));
+    paths.into_iter().map(|p| p.1).collect()
+}
+
+fn serde_struct(lines: &[(usize, Vec<u8>)]) -> usize {
+    let mut paths = serde_paths();
+    for (index, line) in lines {
+        paths[*index].push_json(line);
+    }
+    paths.iter_mut().map(|p| p.finish().num_rows()).sum()
+}
+
+fn bench(c: &mut Criterion) {
+    let registry = behavior_schema::registry();
+    let mut workloads: Vec<(String, Vec<(usize, Vec<u8>)>)> = vec![("mix".into(), sample(MIX, 1))];
+    for d in registry.descriptors() {
+        workloads.push((d.event_type.to_string(), sample(&[(d.event_type, 1)], 2)));
+    }
+    for (name, lines) in &workloads {
+        let bytes: usize = lines.iter().map(|l| l.1.len() + 1).sum();
+        // The three paths must agree before their speed means anything.
+        let rows: usize = direct(lines).iter().map(|b| b.1.num_rows()).sum();
+        assert_eq!(rows, lines.len());
+        assert_eq!(
+            arrow_json(lines)
+                .iter()
+                .map(RecordBatch::num_rows)
+                .sum::<usize>(),
+            lines.len()
+        );
+        let mut group = c.benchmark_group(format!("decode/{name}"));
+        group.throughput(Throughput::Elements(lines.len() as u64));
+        group.sample_size(10);
+        group.warm_up_time(std::time::Duration::from_millis(500));
+        group.measurement_time(std::time::Duration::from_secs(2));
+        eprintln!(
+            "{name}: {} events, {:.0} bytes/event",
+            lines.len(),
+            bytes as f64 / lines.len() as f64
+        );
+        group.bench_function("direct", |b| b.iter(|| black_box(direct(lines))));
+        group.bench_function("arrow_json", |b| b.iter(|| black_box(arrow_json(lines))));
+        group.bench_function("serde_struct", |b| {
+            b.iter(|| black_box(serde_struct(lines)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
