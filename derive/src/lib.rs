@@ -4,7 +4,7 @@
 //! then emit every backend from it (`expand`). Errors point at the offending tokens and are all
 //! reported in one compile; a stub impl is emitted beside them to avoid cascades.
 //!
-//! ```ignore
+//! ```text
 //! /// A shopper looked at a product page.
 //! #[derive(BehaviorEvent)]
 //! #[behavior(event_type = "product_view", version = 1)]
@@ -55,7 +55,10 @@ fn derive(input: DeriveInput, derive: Derive) -> TokenStream {
         (Ok(()), Some(parsed)) => expand::expand(&parsed).into(),
         (Err(errors), _) => {
             let mut out = errors.to_compile_error();
-            out.extend(expand::stub(&input.ident, derive));
+            // A stub for a generic type would itself be an error (missing generic arguments).
+            if input.generics.params.is_empty() {
+                out.extend(expand::stub(&input.ident, derive));
+            }
             out.into()
         }
         (Ok(()), None) => expand::stub(&input.ident, derive).into(),
