@@ -59,7 +59,7 @@ pub fn convert_batch(
                 "{}/v{}/event_date={date}/{name}.parquet",
                 descriptor.event_type, descriptor.version
             );
-            let bytes = write_parquet(descriptor, &[part.clone()])?;
+            let bytes = write_parquet(descriptor, std::slice::from_ref(&part))?;
             lake.put(&key, &bytes)?;
             summary.files += 1;
             summary.bytes += bytes.len();

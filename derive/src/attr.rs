@@ -53,15 +53,14 @@ pub fn doc(attrs: &[Attribute]) -> String {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let Expr::Lit(syn::ExprLit {
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
             }) = &nv.value
-            {
-                let line = s.value().trim().to_string();
-                if !line.is_empty() {
-                    lines.push(line);
-                }
+        {
+            let line = s.value().trim().to_string();
+            if !line.is_empty() {
+                lines.push(line);
             }
         }
     }

@@ -90,26 +90,26 @@ fn check_field(cx: &Ctxt, field: &Field) {
         return;
     }
     let r = &field.rules;
-    if let (Some((min, span)), Some((max, _))) = (r.minimum, r.maximum) {
-        if min > max {
-            cx.error_at(span, format!("min {min} is greater than max {max}"));
-        }
+    if let (Some((min, span)), Some((max, _))) = (r.minimum, r.maximum)
+        && min > max
+    {
+        cx.error_at(span, format!("min {min} is greater than max {max}"));
     }
-    if let (Some((min, span)), Some((max, _))) = (r.min_length, r.max_length) {
-        if min > max {
-            cx.error_at(
-                span,
-                format!("min_length {min} is greater than max_length {max}"),
-            );
-        }
+    if let (Some((min, span)), Some((max, _))) = (r.min_length, r.max_length)
+        && min > max
+    {
+        cx.error_at(
+            span,
+            format!("min_length {min} is greater than max_length {max}"),
+        );
     }
-    if let (Some((min, span)), Some((max, _))) = (r.min_items, r.max_items) {
-        if min > max {
-            cx.error_at(
-                span,
-                format!("min_items {min} is greater than max_items {max}"),
-            );
-        }
+    if let (Some((min, span)), Some((max, _))) = (r.min_items, r.max_items)
+        && min > max
+    {
+        cx.error_at(
+            span,
+            format!("min_items {min} is greater than max_items {max}"),
+        );
     }
     if let Some(pattern) = &r.pattern {
         if let Err(error) = regex_syntax::Parser::new().parse(&pattern.value()) {

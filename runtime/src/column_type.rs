@@ -80,19 +80,19 @@ fn out_of_range(message: String) -> DecodeError {
 /// Checks declared numeric bounds.
 #[inline]
 pub fn check_number(value: f64, rules: &Rules) -> Result<(), DecodeError> {
-    if let Some(min) = rules.minimum {
-        if value < min {
-            return Err(out_of_range(format!(
-                "{value} is less than the minimum {min}"
-            )));
-        }
+    if let Some(min) = rules.minimum
+        && value < min
+    {
+        return Err(out_of_range(format!(
+            "{value} is less than the minimum {min}"
+        )));
     }
-    if let Some(max) = rules.maximum {
-        if value > max {
-            return Err(out_of_range(format!(
-                "{value} is greater than the maximum {max}"
-            )));
-        }
+    if let Some(max) = rules.maximum
+        && value > max
+    {
+        return Err(out_of_range(format!(
+            "{value} is greater than the maximum {max}"
+        )));
     }
     Ok(())
 }
@@ -101,35 +101,35 @@ pub fn check_number(value: f64, rules: &Rules) -> Result<(), DecodeError> {
 #[inline]
 pub fn check_str(value: &str, rules: &Rules) -> Result<(), DecodeError> {
     // Bytes bound characters from above, so the count is only needed near a bound.
-    if let Some(max) = rules.max_length {
-        if value.len() > max as usize {
-            let chars = value.chars().count();
-            if chars > max as usize {
-                return Err(DecodeError::new(
-                    ErrorKind::TooLong,
-                    format!("{chars} characters, more than the maximum {max}"),
-                ));
-            }
-        }
-    }
-    if let Some(min) = rules.min_length {
-        if value.len() < 4 * min as usize {
-            let chars = value.chars().count();
-            if chars < min as usize {
-                return Err(DecodeError::new(
-                    ErrorKind::TooShort,
-                    format!("{chars} characters, fewer than the minimum {min}"),
-                ));
-            }
-        }
-    }
-    if let Some(pattern) = &rules.pattern {
-        if !pattern.is_match(value) {
+    if let Some(max) = rules.max_length
+        && value.len() > max as usize
+    {
+        let chars = value.chars().count();
+        if chars > max as usize {
             return Err(DecodeError::new(
-                ErrorKind::InvalidFormat,
-                format!("{value:?} does not match the pattern {}", pattern.source),
+                ErrorKind::TooLong,
+                format!("{chars} characters, more than the maximum {max}"),
             ));
         }
+    }
+    if let Some(min) = rules.min_length
+        && value.len() < 4 * min as usize
+    {
+        let chars = value.chars().count();
+        if chars < min as usize {
+            return Err(DecodeError::new(
+                ErrorKind::TooShort,
+                format!("{chars} characters, fewer than the minimum {min}"),
+            ));
+        }
+    }
+    if let Some(pattern) = &rules.pattern
+        && !pattern.is_match(value)
+    {
+        return Err(DecodeError::new(
+            ErrorKind::InvalidFormat,
+            format!("{value:?} does not match the pattern {}", pattern.source),
+        ));
     }
     Ok(())
 }
@@ -581,13 +581,13 @@ impl<T: ColumnType> ColumnType for Vec<T> {
             index += 1;
             next = d.array_step()?;
         }
-        if let Some(min) = rules.min_items {
-            if index < min as usize {
-                return Err(DecodeError::new(
-                    ErrorKind::TooShort,
-                    format!("{index} items, fewer than the minimum {min}"),
-                ));
-            }
+        if let Some(min) = rules.min_items
+            && index < min as usize
+        {
+            return Err(DecodeError::new(
+                ErrorKind::TooShort,
+                format!("{index} items, fewer than the minimum {min}"),
+            ));
         }
         column.close();
         Ok(())

@@ -337,15 +337,14 @@ impl<'r> BatchDecoder<'r> {
             let outcome = self.decode_event(event);
             // A pretty-printed single event spans lines: when its first line is cut-off JSON,
             // try the body as one document before treating the lines as separate events.
-            if first && !rest.is_empty() {
-                if let Err(error) = &outcome {
-                    if error.kind == ErrorKind::MalformedJson {
-                        if let Ok((kind, row)) = self.decode_event(body.trim_ascii()) {
-                            report(Outcome::Accepted { kind, row }, &mut counts);
-                            return counts;
-                        }
-                    }
-                }
+            if first
+                && !rest.is_empty()
+                && let Err(error) = &outcome
+                && error.kind == ErrorKind::MalformedJson
+                && let Ok((kind, row)) = self.decode_event(body.trim_ascii())
+            {
+                report(Outcome::Accepted { kind, row }, &mut counts);
+                return counts;
             }
             first = false;
             report(
@@ -370,10 +369,10 @@ impl<'r> BatchDecoder<'r> {
     pub fn finish(&mut self) -> Result<Vec<(usize, RecordBatch)>, ArrowError> {
         let mut batches = Vec::new();
         for (kind, builder) in self.builders.iter_mut().enumerate() {
-            if let Some(builder) = builder {
-                if !builder.is_empty() {
-                    batches.push((kind, builder.finish()?));
-                }
+            if let Some(builder) = builder
+                && !builder.is_empty()
+            {
+                batches.push((kind, builder.finish()?));
             }
         }
         Ok(batches)

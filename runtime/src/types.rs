@@ -90,8 +90,8 @@ impl Date {
             return None;
         }
         let year = digits(&b[0..4])? as i64;
-        let month = digits(&b[5..7])? as u32;
-        let day = digits(&b[8..10])? as u32;
+        let month = digits(&b[5..7])?;
+        let day = digits(&b[8..10])?;
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
@@ -249,8 +249,8 @@ fn parse_fast(b: &[u8]) -> Option<Timestamp> {
         return None;
     }
     let year = digits(&b[0..4])? as i64;
-    let month = digits(&b[5..7])? as u32;
-    let day = digits(&b[8..10])? as u32;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
     let (hour, minute, second) = (
         digits(&b[11..13])?,
         digits(&b[14..16])?,
