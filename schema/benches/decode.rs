@@ -29,8 +29,10 @@ const MIX: &[(&str, u32)] = &[
     ("refund_requested", 1),
 ];
 
-/// NDJSON lines and the registry index of each.
-fn sample(types: &[(&str, u32)], seed: u64) -> Vec<(usize, Vec<u8>)> {
+/// NDJSON lines, each with the registry index of its event type.
+type Lines = Vec<(usize, Vec<u8>)>;
+
+fn sample(types: &[(&str, u32)], seed: u64) -> Lines {
     let registry = behavior_schema::registry();
     let mut faker = Faker::new(seed);
     let total: u32 = types.iter().map(|t| t.1).sum();
@@ -187,7 +189,7 @@ fn serde_struct(lines: &[(usize, Vec<u8>)]) -> usize {
 
 fn bench(c: &mut Criterion) {
     let registry = behavior_schema::registry();
-    let mut workloads: Vec<(String, Vec<(usize, Vec<u8>)>)> = vec![("mix".into(), sample(MIX, 1))];
+    let mut workloads: Vec<(String, Lines)> = vec![("mix".into(), sample(MIX, 1))];
     for d in registry.descriptors() {
         workloads.push((d.event_type.to_string(), sample(&[(d.event_type, 1)], 2)));
     }
