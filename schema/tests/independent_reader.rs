@@ -99,7 +99,7 @@ fn pyarrow_reads_the_declared_logical_types() {
     assert_eq!(purchase["physical"]["event_time"], "INT64");
     let logical = purchase["logical"]["event_time"].as_str().unwrap();
     assert!(
-        logical.contains("isAdjustedToUTC=true") && logical.contains("MICROS"),
+        logical.contains("isAdjustedToUTC=true") && logical.contains("timeUnit=microseconds"),
         "{logical}"
     );
     for kind in behavior_schema::registry().descriptors() {
