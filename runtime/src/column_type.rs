@@ -6,12 +6,11 @@
 use arrow::datatypes::{
     Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
 };
-use jiter::Peek;
 use rand::RngExt;
 use serde::Serialize;
 
 use crate::column::{BoolColumn, Column, ListColumn, PrimitiveColumn, Utf8Column};
-use crate::decoder::Decoder;
+use crate::decoder::{Decoder, Peek};
 use crate::descriptor::{FieldDesc, Rules};
 use crate::error::{DecodeError, ErrorKind};
 use crate::fake::Faker;
@@ -446,19 +445,60 @@ impl ColumnType for Date {
 /// The hyphenated form JSON Schema's `uuid` format requires (any case).
 #[inline]
 pub fn is_hyphenated_uuid(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+    let Ok(bytes) = <&[u8; 36]>::try_from(text.as_bytes()) else {
         return false;
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        // Every event has several UUIDs; checking 16 bytes per instruction pays.
+        // SAFETY: SSE2 is part of the x86_64 baseline, so the feature is always present.
+        unsafe { uuid_sse2(bytes) }
     }
-    // Branch-free over the 32 hex digits: the event_id of every event passes through here.
-    let hex = |c: u8| c.is_ascii_digit() | matches!(c | 0x20, b'a'..=b'f');
-    b[0..8]
-        .iter()
-        .chain(&b[9..13])
-        .chain(&b[14..18])
-        .chain(&b[19..23])
-        .chain(&b[24..36])
-        .fold(true, |ok, &c| ok & hex(c))
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        bytes.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn uuid_sse2(bytes: &[u8; 36]) -> bool {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn in_range(v: __m128i, lo: u8, hi: u8) -> __m128i {
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+        )
+    }
+
+    /// Bit i of `dashes` set: byte i of the chunk must be '-'; the others must be hex digits.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn check(v: __m128i, dashes: u32) -> bool {
+        let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        let hex = _mm_or_si128(in_range(v, b'0', b'9'), in_range(lower, b'a', b'f'));
+        let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+        _mm_movemask_epi8(hex) as u32 == (!dashes & 0xffff)
+            && _mm_movemask_epi8(dash) as u32 == dashes
+    }
+
+    // SAFETY: both loads read 16 bytes within the 36-byte array.
+    let (low, high) = unsafe {
+        (
+            _mm_loadu_si128(bytes.as_ptr().cast()),
+            _mm_loadu_si128(bytes.as_ptr().add(16).cast()),
+        )
+    };
+    check(low, (1 << 8) | (1 << 13))
+        && check(high, (1 << (18 - 16)) | (1 << (23 - 16)))
+        && bytes[32..].iter().all(u8::is_ascii_hexdigit)
 }
 
 impl ColumnType for Uuid {
@@ -598,5 +638,27 @@ impl<T: ColumnType> ColumnType for Vec<T> {
         let hi = rules.max_items.unwrap_or(lo.max(3)).max(lo).min(lo + 4);
         let n = faker.rng.random_range(lo..=hi);
         (0..n).map(|_| T::fake(faker, &Rules::NONE)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_check_accepts_only_the_hyphenated_form() {
+        assert!(is_hyphenated_uuid("123e4567-e89b-12d3-a456-426614174000"));
+        assert!(is_hyphenated_uuid("123E4567-E89B-12D3-A456-42661417400F"));
+        for bad in [
+            "123e4567e89b12d3a456426614174000",
+            "123e4567-e89b-12d3-a456-42661417400g",
+            "123e4567-e89b-12d3-a456_426614174000",
+            "123e4567-e89b-12d3-a4564-26614174000",
+            "g23e4567-e89b-12d3-a456-426614174000",
+            "123e4567-e89b-12d3-a456-4266141740\u{e9}",
+            "",
+        ] {
+            assert!(!is_hyphenated_uuid(bad), "{bad}");
+        }
     }
 }

@@ -1,11 +1,13 @@
-//! A pull decoder over one JSON document: a thin layer on `jiter` that turns its errors into
-//! [`DecodeError`]s and bounds nesting.
+//! A pull decoder over one JSON document (RFC 8259), built for the converter's hot path.
 //!
 //! Generated decoders walk the document with it and append each value straight into its Arrow
-//! column: strings are borrowed from the input (or from jiter's scratch tape when they hold
-//! escapes) and copied once, into the column's buffer.
+//! column: strings are borrowed from the input (or from a scratch buffer when they hold
+//! escapes) and copied once, into the column's buffer. A general-purpose pull parser (jiter,
+//! the first version) spent most of its time on machinery an event schema does not need; this
+//! one scans strings with `memchr`, validates UTF-8 only where a string has non-ASCII bytes, and
+//! reports errors with the byte offset and the reason.
 
-use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
+use std::ops::Range;
 
 use crate::error::{DecodeError, ErrorKind};
 
@@ -13,80 +15,139 @@ use crate::error::{DecodeError, ErrorKind};
 /// anything past this limit is rejected as `too_deep` before it can cost stack or time.
 pub const MAX_DEPTH: u32 = 32;
 
+/// The first byte of the next value, which says what kind of value it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peek(u8);
+
+#[allow(non_upper_case_globals)]
+impl Peek {
+    pub const Null: Peek = Peek(b'n');
+    pub const True: Peek = Peek(b't');
+    pub const False: Peek = Peek(b'f');
+    pub const String: Peek = Peek(b'"');
+    pub const Array: Peek = Peek(b'[');
+    pub const Object: Peek = Peek(b'{');
+
+    /// Whether a number starts here.
+    pub const fn is_num(self) -> bool {
+        self.0.is_ascii_digit() || self.0 == b'-'
+    }
+}
+
+/// Where a decoded string's bytes are: in the input, or in the scratch buffer (escapes).
+enum Text {
+    Input(Range<usize>),
+    Scratch,
+}
+
 pub struct Decoder<'j> {
-    jiter: Jiter<'j>,
     input: &'j [u8],
+    pos: usize,
     depth: u32,
+    scratch: Vec<u8>,
 }
 
 impl<'j> Decoder<'j> {
     pub fn new(input: &'j [u8]) -> Self {
-        Self {
-            jiter: Jiter::new(input),
-            input,
-            depth: 0,
-        }
+        Self::with_tape(input, Vec::new())
     }
 
     /// Reuses a scratch buffer for escaped strings across documents.
     pub fn with_tape(input: &'j [u8], tape: Vec<u8>) -> Self {
         Self {
-            jiter: Jiter::with_tape(input, tape),
             input,
+            pos: 0,
             depth: 0,
+            scratch: tape,
         }
     }
 
     pub fn into_tape(self) -> Vec<u8> {
-        self.jiter.into_tape()
+        self.scratch
     }
 
     pub fn position(&self) -> usize {
-        self.jiter.current_index()
+        self.pos
     }
 
     #[inline]
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.input.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// What the next value is (whitespace skipped).
+    #[inline]
     pub fn peek(&mut self) -> Result<Peek, DecodeError> {
-        self.jiter.peek().map_err(|e| self.error(e))
+        self.skip_whitespace();
+        match self.input.get(self.pos) {
+            Some(&c) => Ok(Peek(c)),
+            None => Err(self.malformed("unexpected end of input, expected a value")),
+        }
     }
 
     /// The string at `peek`; a wrong-type error naming `expected` otherwise.
     #[inline]
     pub fn str(&mut self, peek: Peek, expected: &str) -> Result<&str, DecodeError> {
         if peek != Peek::String {
-            return Err(wrong_type(expected, peek));
+            return Err(self.not_a(expected, peek));
         }
-        match self.jiter.known_str() {
-            Ok(s) => Ok(s),
-            Err(e) => Err(classify(e, self.input)),
-        }
+        let text = self.string()?;
+        Ok(self.resolve(text))
     }
 
     #[inline]
     pub fn bool(&mut self, peek: Peek) -> Result<bool, DecodeError> {
-        if peek != Peek::True && peek != Peek::False {
-            return Err(wrong_type("a boolean", peek));
+        match peek {
+            Peek::True => self.literal(b"true").map(|()| true),
+            Peek::False => self.literal(b"false").map(|()| false),
+            _ => Err(self.not_a("a boolean", peek)),
         }
-        self.jiter.known_bool(peek).map_err(|e| self.error(e))
     }
 
     #[inline]
     pub fn null(&mut self, peek: Peek) -> Result<(), DecodeError> {
         if peek != Peek::Null {
-            return Err(wrong_type("null", peek));
+            return Err(self.not_a("null", peek));
         }
-        self.jiter.known_null().map_err(|e| self.error(e))
+        self.literal(b"null")
     }
 
     /// An integer that fits in i64.
     #[inline]
     pub fn int(&mut self, peek: Peek) -> Result<i64, DecodeError> {
         if !peek.is_num() {
-            return Err(wrong_type("an integer", peek));
+            return Err(self.not_a("an integer", peek));
         }
-        match self.jiter.known_int(peek) {
-            Ok(jiter::NumberInt::Int(value)) => Ok(value),
-            Err(e) => Err(self.error(e)),
+        let start = self.pos;
+        let integral = self.number()?;
+        let text = &self.input[start..self.pos];
+        if !integral {
+            return Err(DecodeError::new(
+                ErrorKind::WrongType,
+                format!(
+                    "expected an integer, found {}",
+                    String::from_utf8_lossy(text)
+                ),
+            ));
+        }
+        let (negative, digits) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        // Accumulate negatively so i64::MIN parses too.
+        let mut value: i64 = 0;
+        for &c in digits {
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_sub(i64::from(c - b'0')))
+                .ok_or_else(|| out_of_range(text))?;
+        }
+        if negative {
+            Ok(value)
+        } else {
+            value.checked_neg().ok_or_else(|| out_of_range(text))
         }
     }
 
@@ -94,23 +155,26 @@ impl<'j> Decoder<'j> {
     #[inline]
     pub fn number_text(&mut self, peek: Peek, expected: &str) -> Result<&'j [u8], DecodeError> {
         if !peek.is_num() {
-            return Err(wrong_type(expected, peek));
+            return Err(self.not_a(expected, peek));
         }
-        let input = self.input;
-        let start = self.jiter.current_index();
-        match self.jiter.known_number_bytes(peek) {
-            // The returned slice borrows the jiter; the same bytes, by position, live in `input`.
-            Ok(_) => Ok(&input[start..self.jiter.current_index()]),
-            Err(e) => Err(self.error(e)),
-        }
+        let start = self.pos;
+        self.number()?;
+        Ok(&self.input[start..self.pos])
     }
 
     #[inline]
     pub fn float(&mut self, peek: Peek) -> Result<f64, DecodeError> {
-        if !peek.is_num() {
-            return Err(wrong_type("a number", peek));
+        let text = self.number_text(peek, "a number")?;
+        // The grammar was checked by `number`, so the text is ASCII and parses.
+        let value: f64 = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(f64::NAN);
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(out_of_range(text))
         }
-        self.jiter.known_float(peek).map_err(|e| self.error(e))
     }
 
     /// Enters an array; returns the first element's peek, or `None` for `[]`.
@@ -120,21 +184,37 @@ impl<'j> Decoder<'j> {
             return Err(self.not_a(expected, peek));
         }
         self.enter()?;
-        let first = self.jiter.known_array().map_err(|e| self.error(e))?;
-        if first.is_none() {
+        self.pos += 1;
+        self.skip_whitespace();
+        if self.input.get(self.pos) == Some(&b']') {
+            self.pos += 1;
             self.depth -= 1;
+            return Ok(None);
         }
-        Ok(first)
+        self.peek().map(Some)
     }
 
     /// The next element's peek, or `None` at `]` (which leaves the array).
     #[inline]
     pub fn array_step(&mut self) -> Result<Option<Peek>, DecodeError> {
-        let next = self.jiter.array_step().map_err(|e| self.error(e))?;
-        if next.is_none() {
-            self.depth -= 1;
+        self.skip_whitespace();
+        match self.input.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                let peek = self.peek()?;
+                if peek == Peek(b']') {
+                    return Err(self.malformed("trailing comma in an array"));
+                }
+                Ok(Some(peek))
+            }
+            Some(b']') => {
+                self.pos += 1;
+                self.depth -= 1;
+                Ok(None)
+            }
+            Some(_) => Err(self.malformed("expected ',' or ']' in an array")),
+            None => Err(self.malformed("unexpected end of input in an array")),
         }
-        Ok(next)
     }
 
     /// Enters an object; returns the first key, or `None` for `{}`.
@@ -144,32 +224,86 @@ impl<'j> Decoder<'j> {
         peek: Peek,
         expected: &str,
     ) -> Result<Option<&str>, DecodeError> {
-        if peek != Peek::Object {
-            return Err(self.not_a(expected, peek));
-        }
-        self.enter()?;
-        let input = self.input;
-        match self.jiter.known_object() {
-            Ok(Some(key)) => Ok(Some(key)),
-            Ok(None) => {
-                self.depth -= 1;
-                Ok(None)
-            }
-            Err(e) => Err(classify(e, input)),
-        }
+        self.object_enter(peek, expected)?;
+        self.next_key(true)
     }
 
     /// The next key, or `None` at `}` (which leaves the object).
     #[inline]
     pub fn object_key(&mut self) -> Result<Option<&str>, DecodeError> {
+        self.next_key(false)
+    }
+
+    /// Enters an object (consumes `{`); read its keys with [`Decoder::key_is`] and
+    /// [`Decoder::next_key`].
+    #[inline]
+    pub fn object_enter(&mut self, peek: Peek, expected: &str) -> Result<(), DecodeError> {
+        if peek != Peek::Object {
+            return Err(self.not_a(expected, peek));
+        }
+        self.enter()?;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Consumes the next key and its `:` if the key is exactly `name` (written without
+    /// escapes); otherwise consumes nothing. `first` is true for an object's first key.
+    ///
+    /// Producers write an event's keys in its declared order, so the decoder tries the key it
+    /// expects next with one comparison before falling back to a lookup by name.
+    #[inline]
+    pub fn key_is(&mut self, first: bool, name: &str) -> bool {
+        self.skip_whitespace();
         let input = self.input;
-        match self.jiter.next_key() {
-            Ok(Some(key)) => Ok(Some(key)),
-            Ok(None) => {
+        let mut p = self.pos;
+        if !first {
+            if input.get(p) != Some(&b',') {
+                return false;
+            }
+            p += 1;
+            while let Some(b' ' | b'\n' | b'\r' | b'\t') = input.get(p) {
+                p += 1;
+            }
+        }
+        let n = name.len();
+        let Some(quoted) = input.get(p..p + n + 3) else {
+            return false;
+        };
+        if quoted[0] == b'"'
+            && quoted[n + 1] == b'"'
+            && quoted[n + 2] == b':'
+            && short_eq(&quoted[1..=n], name.as_bytes())
+        {
+            self.pos = p + n + 3;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The next key, or `None` at `}` (which leaves the object). `first` is true for an
+    /// object's first key (no `,` before it).
+    #[inline]
+    pub fn next_key(&mut self, first: bool) -> Result<Option<&str>, DecodeError> {
+        self.skip_whitespace();
+        match self.input.get(self.pos) {
+            Some(b',') if !first => {
+                self.pos += 1;
+                self.skip_whitespace();
+                if self.input.get(self.pos) != Some(&b'"') {
+                    return Err(self.malformed("expected a string key after ',' in an object"));
+                }
+                self.key().map(Some)
+            }
+            Some(b'"') if first => self.key().map(Some),
+            Some(b'}') => {
+                self.pos += 1;
                 self.depth -= 1;
                 Ok(None)
             }
-            Err(e) => Err(classify(e, input)),
+            Some(_) if first => Err(self.malformed("expected a string key or '}' in an object")),
+            Some(_) => Err(self.malformed("expected ',' or '}' in an object")),
+            None => Err(self.malformed("unexpected end of input in an object")),
         }
     }
 
@@ -193,23 +327,213 @@ impl<'j> Decoder<'j> {
                 }
                 Ok(())
             }
-            Peek::String => self.str(peek, "a string").map(drop),
-            _ => self.jiter.known_skip(peek).map_err(|e| self.error(e)),
+            Peek::String => self.string().map(drop),
+            Peek::True => self.literal(b"true"),
+            Peek::False => self.literal(b"false"),
+            Peek::Null => self.literal(b"null"),
+            p if p.is_num() => self.number().map(drop),
+            _ => Err(self.malformed("expected a JSON value")),
         }
     }
 
     /// Checks nothing but whitespace follows the document.
     pub fn finish(&mut self) -> Result<(), DecodeError> {
-        self.jiter.finish().map_err(|e| self.error(e))
+        self.skip_whitespace();
+        if self.pos == self.input.len() {
+            Ok(())
+        } else {
+            Err(self.malformed("trailing characters after the JSON value"))
+        }
     }
 
-    /// A wrong-type error, unless the value is not even valid JSON (`nul`, `tru`...), which
-    /// is reported as malformed: that is the real problem.
+    /// A key and its `:`, the decoder positioned on the opening quote.
+    #[inline]
+    fn key(&mut self) -> Result<&str, DecodeError> {
+        let text = self.string()?;
+        self.skip_whitespace();
+        if self.input.get(self.pos) != Some(&b':') {
+            return Err(self.malformed("expected ':' after an object key"));
+        }
+        self.pos += 1;
+        Ok(self.resolve(text))
+    }
+
+    #[inline]
+    fn resolve(&self, text: Text) -> &str {
+        let bytes = match text {
+            Text::Input(range) => &self.input[range],
+            Text::Scratch => &self.scratch[..],
+        };
+        // SAFETY: `string` checked these bytes are UTF-8 (`scan`, then `check_utf8` when a byte is non-ASCII), and the scratch
+        // buffer only receives checked chunks and `char::encode_utf8` output.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// A string, the decoder positioned on its opening quote.
+    #[inline]
+    fn string(&mut self) -> Result<Text, DecodeError> {
+        let start = self.pos + 1;
+        let (end, special) = scan(self.input, start);
+        match special {
+            Special::Quote { non_ascii } => {
+                if non_ascii {
+                    self.check_utf8(start, end)?;
+                }
+                self.pos = end + 1;
+                Ok(Text::Input(start..end))
+            }
+            Special::Backslash { .. } => self.escaped_string(start),
+            Special::Control => {
+                Err(self.malformed_at(end, "control character in a string (it must be escaped)"))
+            }
+            Special::End => Err(self.malformed("unexpected end of input in a string")),
+        }
+    }
+
     #[cold]
-    fn not_a(&mut self, expected: &str, peek: Peek) -> DecodeError {
-        match self.jiter.known_skip(peek) {
-            Err(e) => self.error(e),
-            Ok(()) => wrong_type(expected, peek),
+    fn check_utf8(&self, start: usize, end: usize) -> Result<(), DecodeError> {
+        match std::str::from_utf8(&self.input[start..end]) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(DecodeError::new(
+                ErrorKind::InvalidUtf8,
+                format!("invalid UTF-8 at byte {}", start + e.valid_up_to()),
+            )),
+        }
+    }
+
+    #[cold]
+    fn escaped_string(&mut self, start: usize) -> Result<Text, DecodeError> {
+        self.scratch.clear();
+        let mut pos = start;
+        loop {
+            let (end, special) = scan(self.input, pos);
+            match special {
+                Special::Quote { non_ascii } | Special::Backslash { non_ascii } if non_ascii => {
+                    self.check_utf8(pos, end)?
+                }
+                Special::Control => {
+                    return Err(self
+                        .malformed_at(end, "control character in a string (it must be escaped)"));
+                }
+                Special::End => return Err(self.malformed("unexpected end of input in a string")),
+                _ => {}
+            }
+            self.scratch.extend_from_slice(&self.input[pos..end]);
+            if let Special::Quote { .. } = special {
+                self.pos = end + 1;
+                return Ok(Text::Scratch);
+            }
+            let escape = self.input.get(end + 1).copied();
+            pos = end + 2;
+            let decoded = match escape {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => {
+                    let high = self.hex4(pos)?;
+                    pos += 4;
+                    let code = match high {
+                        0xD800..=0xDBFF => {
+                            if self.input.get(pos..pos + 2) != Some(b"\\u") {
+                                return Err(
+                                    self.malformed_at(pos, "lone surrogate in a \\u escape")
+                                );
+                            }
+                            let low = self.hex4(pos + 2)?;
+                            if !(0xDC00..=0xDFFF).contains(&low) {
+                                return Err(
+                                    self.malformed_at(pos, "lone surrogate in a \\u escape")
+                                );
+                            }
+                            pos += 6;
+                            0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        0xDC00..=0xDFFF => {
+                            return Err(self.malformed_at(pos, "lone surrogate in a \\u escape"));
+                        }
+                        code => code,
+                    };
+                    char::from_u32(code)
+                        .ok_or_else(|| self.malformed_at(pos, "invalid \\u escape"))?
+                }
+                _ => return Err(self.malformed_at(end, "invalid escape in a string")),
+            };
+            self.scratch
+                .extend_from_slice(decoded.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Result<u32, DecodeError> {
+        let digits = self
+            .input
+            .get(at..at + 4)
+            .ok_or_else(|| self.malformed_at(at, "truncated \\u escape"))?;
+        digits.iter().try_fold(0u32, |acc, &c| {
+            let digit = (c as char)
+                .to_digit(16)
+                .ok_or_else(|| self.malformed_at(at, "invalid hex digit in a \\u escape"))?;
+            Ok(acc * 16 + digit)
+        })
+    }
+
+    /// Consumes a number (RFC 8259 grammar); returns whether it is an integer.
+    #[inline]
+    fn number(&mut self) -> Result<bool, DecodeError> {
+        let input = self.input;
+        let mut pos = self.pos;
+        if input.get(pos) == Some(&b'-') {
+            pos += 1;
+        }
+        let digits = |pos: usize| {
+            input[pos.min(input.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
+        let int_digits = digits(pos);
+        if int_digits == 0 || (int_digits > 1 && input[pos] == b'0') {
+            return Err(self.malformed_at(pos, "invalid number"));
+        }
+        pos += int_digits;
+        let mut integral = true;
+        if input.get(pos) == Some(&b'.') {
+            let frac = digits(pos + 1);
+            if frac == 0 {
+                return Err(self.malformed_at(pos, "invalid number: digits must follow '.'"));
+            }
+            pos += 1 + frac;
+            integral = false;
+        }
+        if let Some(b'e' | b'E') = input.get(pos) {
+            pos += 1;
+            if let Some(b'+' | b'-') = input.get(pos) {
+                pos += 1;
+            }
+            let exp = digits(pos);
+            if exp == 0 {
+                return Err(
+                    self.malformed_at(pos, "invalid number: digits must follow the exponent")
+                );
+            }
+            pos += exp;
+            integral = false;
+        }
+        self.pos = pos;
+        Ok(integral)
+    }
+
+    #[inline]
+    fn literal(&mut self, word: &[u8]) -> Result<(), DecodeError> {
+        if self.input.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.malformed("expected a JSON value"))
         }
     }
 
@@ -224,10 +548,159 @@ impl<'j> Decoder<'j> {
         Ok(())
     }
 
+    /// A wrong-type error, unless the value is not even valid JSON (`nul`, `tru`, `+1`...),
+    /// which is reported as malformed: that is the real problem.
     #[cold]
-    fn error(&self, error: JiterError) -> DecodeError {
-        classify(error, self.input)
+    fn not_a(&mut self, expected: &str, peek: Peek) -> DecodeError {
+        let at = self.pos;
+        match self.skip(peek) {
+            Err(e) if e.kind != ErrorKind::TooDeep => e,
+            _ => {
+                self.pos = at;
+                wrong_type(expected, peek)
+            }
+        }
     }
+
+    #[cold]
+    fn malformed(&self, what: &str) -> DecodeError {
+        self.malformed_at(self.pos, what)
+    }
+
+    #[cold]
+    fn malformed_at(&self, at: usize, what: &str) -> DecodeError {
+        // Bytes that are not UTF-8 outside strings are a syntax error; name the real cause.
+        if let Err(e) = std::str::from_utf8(self.input) {
+            return DecodeError::new(
+                ErrorKind::InvalidUtf8,
+                format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            );
+        }
+        DecodeError::new(ErrorKind::MalformedJson, format!("{what} at byte {at}"))
+    }
+}
+
+/// Equality of two slices of the same length, without a `memcmp` call for the short keys of
+/// event schemas: two overlapping word loads cover any length up to 16.
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// The byte that ended a [`scan`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Special {
+    Quote { non_ascii: bool },
+    Backslash { non_ascii: bool },
+    Control,
+    End,
+}
+
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Bytes of `w` equal to zero, as high bits; the lowest set bit is exact (higher ones may be
+/// false positives from borrows, so only the first match is trusted).
+#[inline(always)]
+const fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// Scans a string's contents from `at` to the first `"`, `\`, control character or the end
+/// of input, eight bytes at a time (SWAR): one pass finds the end of the string, checks it
+/// needs no unescaping, rejects raw control characters and notes whether UTF-8 validation is
+/// needed. Returns the position of the byte found.
+#[inline]
+fn scan(input: &[u8], at: usize) -> (usize, Special) {
+    let mut pos = at;
+    let mut non_ascii = false;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SSE2 is part of x86_64, so these intrinsics need no runtime detection.
+        // SAFETY: every load reads 16 bytes at `pos`, and the loop runs only while
+        // `pos + 16 <= input.len()`.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let control_max = _mm_set1_epi8(0x1f);
+            while pos + 16 <= input.len() {
+                let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
+                // Unsigned v <= 0x1f: max(v, 0x1f) == 0x1f.
+                let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
+                let found = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                    control,
+                );
+                let found = _mm_movemask_epi8(found) as u32;
+                let high = _mm_movemask_epi8(v) as u32;
+                if found != 0 {
+                    let offset = found.trailing_zeros();
+                    non_ascii |= high & ((1u32 << offset) - 1) != 0;
+                    return classify(input, pos + offset as usize, non_ascii);
+                }
+                non_ascii |= high != 0;
+                pos += 16;
+            }
+        }
+    }
+    while let Some(chunk) = input.get(pos..pos + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let quote = zero_bytes(w ^ u64::from_ne_bytes([b'"'; 8]));
+        let backslash = zero_bytes(w ^ u64::from_ne_bytes([b'\\'; 8]));
+        // Bytes below 0x20 (never true for bytes with the high bit set).
+        let control = w.wrapping_sub(u64::from_ne_bytes([0x20; 8])) & !w & HIGHS;
+        let found = quote | backslash | control;
+        if found != 0 {
+            let offset = (found.trailing_zeros() / 8) as usize;
+            // Non-ASCII bytes before the match need validating.
+            let before = if offset == 0 {
+                0
+            } else {
+                w & (u64::MAX >> (64 - 8 * offset))
+            };
+            non_ascii |= before & HIGHS != 0;
+            return classify(input, pos + offset, non_ascii);
+        }
+        non_ascii |= w & HIGHS != 0;
+        pos += 8;
+    }
+    while let Some(&c) = input.get(pos) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return classify(input, pos, non_ascii);
+        }
+        non_ascii |= c >= 0x80;
+        pos += 1;
+    }
+    (pos, Special::End)
+}
+
+#[inline(always)]
+fn classify(input: &[u8], pos: usize, non_ascii: bool) -> (usize, Special) {
+    let special = match input[pos] {
+        b'"' => Special::Quote { non_ascii },
+        b'\\' => Special::Backslash { non_ascii },
+        _ => Special::Control,
+    };
+    (pos, special)
+}
+
+#[cold]
+fn out_of_range(text: &[u8]) -> DecodeError {
+    DecodeError::new(
+        ErrorKind::OutOfRange,
+        format!("{} is out of range", String::from_utf8_lossy(text)),
+    )
 }
 
 /// What kind of JSON value a peek announces, for messages.
@@ -245,49 +718,94 @@ pub fn describe(peek: Peek) -> &'static str {
 
 #[cold]
 pub fn wrong_type(expected: &str, peek: Peek) -> DecodeError {
-    if !peek.is_num()
-        && !matches!(
-            peek,
-            Peek::Null | Peek::True | Peek::False | Peek::String | Peek::Array | Peek::Object
-        )
-    {
-        return DecodeError::new(ErrorKind::MalformedJson, "expected a JSON value");
-    }
     DecodeError::new(
         ErrorKind::WrongType,
         format!("expected {expected}, found {}", describe(peek)),
     )
 }
 
-#[cold]
-fn classify(error: JiterError, input: &[u8]) -> DecodeError {
-    let at = error.index;
-    let kind = match &error.error_type {
-        JiterErrorType::WrongType { .. } => ErrorKind::WrongType,
-        JiterErrorType::JsonError(json) => match json {
-            JsonErrorType::FloatExpectingInt => ErrorKind::WrongType,
-            JsonErrorType::NumberOutOfRange => ErrorKind::OutOfRange,
-            JsonErrorType::RecursionLimitExceeded => ErrorKind::TooDeep,
-            JsonErrorType::InvalidUnicodeCodePoint if std::str::from_utf8(input).is_err() => {
-                ErrorKind::InvalidUtf8
-            }
-            _ => ErrorKind::MalformedJson,
-        },
-    };
-    let message = match (kind, &error.error_type) {
-        (ErrorKind::InvalidUtf8, _) => {
-            let valid = std::str::from_utf8(input)
-                .map_err(|e| e.valid_up_to())
-                .err();
-            format!("invalid UTF-8 at byte {}", valid.unwrap_or(at))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string(json: &str) -> Result<String, DecodeError> {
+        let mut d = Decoder::new(json.as_bytes());
+        let peek = d.peek()?;
+        let s = d.str(peek, "a string")?.to_owned();
+        d.finish()?;
+        Ok(s)
+    }
+
+    #[test]
+    fn strings_unescape_like_serde_json() {
+        for json in [
+            r#""plain""#,
+            r#""a\"b\\c\/d\n\t\r\b\f""#,
+            r#""\u00e9\u4e2d\ud83d\ude00""#,
+            "\"caf\u{e9}\"",
+        ] {
+            let expected: String = serde_json::from_str(json).unwrap();
+            assert_eq!(string(json).unwrap(), expected, "{json}");
         }
-        (ErrorKind::WrongType, JiterErrorType::JsonError(JsonErrorType::FloatExpectingInt)) => {
-            "expected an integer, found a number with a fraction".to_string()
+        for bad in [
+            r#""\ud83d""#,
+            r#""\ude00x""#,
+            r#""\x""#,
+            "\"a\u{1}b\"",
+            r#""open"#,
+            r#""\u12""#,
+        ] {
+            assert!(string(bad).is_err(), "{bad}");
         }
-        (_, JiterErrorType::JsonError(JsonErrorType::NumberOutOfRange)) => {
-            "number out of range of a 64-bit integer".to_string()
+    }
+
+    #[test]
+    fn numbers_follow_the_json_grammar() {
+        let int = |json: &str| {
+            let mut d = Decoder::new(json.as_bytes());
+            let peek = d.peek()?;
+            d.int(peek)
+        };
+        assert_eq!(int("0").unwrap(), 0);
+        assert_eq!(int("-9223372036854775808").unwrap(), i64::MIN);
+        assert_eq!(int("9223372036854775807").unwrap(), i64::MAX);
+        assert_eq!(
+            int("9223372036854775808").unwrap_err().kind,
+            ErrorKind::OutOfRange
+        );
+        assert_eq!(int("1.5").unwrap_err().kind, ErrorKind::WrongType);
+        for bad in ["01", "-", "1.", "1e", "+1", ".5"] {
+            assert_eq!(
+                int(bad).unwrap_err().kind,
+                ErrorKind::MalformedJson,
+                "{bad}"
+            );
         }
-        (_, other) => format!("{other} at byte {at}"),
-    };
-    DecodeError::new(kind, message)
+        let float = |json: &str| {
+            let mut d = Decoder::new(json.as_bytes());
+            let peek = d.peek()?;
+            d.float(peek)
+        };
+        assert_eq!(float("-12.5e-1").unwrap(), -1.25);
+        assert_eq!(float("1e400").unwrap_err().kind, ErrorKind::OutOfRange);
+    }
+
+    #[test]
+    fn structure_errors_are_malformed() {
+        for bad in [
+            "[1,]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "{1:2}",
+            "[",
+            "{\"a\":1} x",
+            "nul",
+            "tru",
+        ] {
+            let mut d = Decoder::new(bad.as_bytes());
+            let result = d.peek().and_then(|p| d.skip(p)).and_then(|()| d.finish());
+            assert_eq!(result.unwrap_err().kind, ErrorKind::MalformedJson, "{bad}");
+        }
+    }
 }

@@ -74,10 +74,28 @@ fn number(bound: f64) -> Value {
 }
 
 /// A regular expression compiled on first use (rules live in statics).
+///
+/// Validation patterns are small (`^[A-Z]{3}$`), so they compile to a fully built DFA: a
+/// match is one table lookup per byte, where the general `Regex` engine spent more time
+/// choosing a strategy than matching two letters. Patterns too big for a DFA use `Regex`.
 #[derive(Debug)]
 pub struct Pattern {
     pub source: &'static str,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Matcher>,
+}
+
+#[derive(Debug)]
+enum Matcher {
+    /// `^[class]{n}$` over ASCII, the shape of codes (countries, currencies): a length check
+    /// and a table lookup per byte.
+    FixedClass {
+        len: usize,
+        allowed: u128,
+    },
+    Dfa(Box<regex_automata::dfa::dense::DFA<Vec<u32>>>),
+    Regex(Regex),
+    /// Does not compile (the derive checks patterns, so this is a second line of defence).
+    Invalid,
 }
 
 impl Pattern {
@@ -88,14 +106,86 @@ impl Pattern {
         }
     }
 
-    /// Whether `text` matches; a pattern that does not compile matches nothing (the derive
-    /// checks patterns at compile time, so this is a second line of defence, not a panic).
+    /// Whether `text` contains a match (JSON Schema `pattern` semantics: anchor with `^...$`).
+    /// A pattern that does not compile matches nothing rather than panicking.
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| Regex::new(self.source).ok())
-            .as_ref()
-            .is_some_and(|re| re.is_match(text))
+        use regex_automata::dfa::Automaton;
+        match self.compiled.get_or_init(|| self.compile()) {
+            Matcher::Dfa(dfa) => {
+                let input = regex_automata::Input::new(text).earliest(true);
+                matches!(dfa.try_search_fwd(&input), Ok(Some(_)))
+            }
+            Matcher::FixedClass { len, allowed } => {
+                text.len() == *len && text.bytes().all(|b| b < 128 && (allowed >> b) & 1 == 1)
+            }
+            Matcher::Regex(re) => re.is_match(text),
+            Matcher::Invalid => false,
+        }
     }
+
+    fn compile(&self) -> Matcher {
+        if let Some(fixed) = fixed_class(self.source) {
+            return fixed;
+        }
+        const DFA_SIZE_LIMIT: usize = 1 << 20;
+        let dfa = regex_automata::dfa::dense::Builder::new()
+            .configure(
+                regex_automata::dfa::dense::Config::new().dfa_size_limit(Some(DFA_SIZE_LIMIT)),
+            )
+            .build(self.source);
+        match (dfa, Regex::new(self.source)) {
+            (Ok(dfa), _) => Matcher::Dfa(Box::new(dfa)),
+            (Err(_), Ok(re)) => Matcher::Regex(re),
+            (Err(_), Err(_)) => Matcher::Invalid,
+        }
+    }
+}
+
+/// Recognises `^[class]{n}$` with an ASCII class; `None` for anything else.
+fn fixed_class(source: &str) -> Option<Matcher> {
+    use regex_syntax::hir::{Class, HirKind, Look};
+    let hir = regex_syntax::parse(source).ok()?;
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let [start, repeat, end] = parts.as_slice() else {
+        return None;
+    };
+    if start.kind() != &HirKind::Look(Look::Start) || end.kind() != &HirKind::Look(Look::End) {
+        return None;
+    }
+    let HirKind::Repetition(rep) = repeat.kind() else {
+        return None;
+    };
+    if rep.max != Some(rep.min) {
+        return None;
+    }
+    // Bit c set: ASCII byte c is in the class.
+    let mut allowed = 0u128;
+    match rep.sub.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.ranges() {
+                let (lo, hi) = (u32::from(range.start()), u32::from(range.end()));
+                if hi >= 128 {
+                    return None;
+                }
+                (lo..=hi).for_each(|c| allowed |= 1 << c);
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.ranges() {
+                if range.end() >= 128 {
+                    return None;
+                }
+                (range.start()..=range.end()).for_each(|c| allowed |= 1 << c);
+            }
+        }
+        _ => return None,
+    }
+    Some(Matcher::FixedClass {
+        len: rep.min as usize,
+        allowed,
+    })
 }
 
 /// One field (column) of an event or nested record.
@@ -263,5 +353,41 @@ impl EventDescriptor {
             };
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pattern;
+
+    #[test]
+    fn patterns_match_like_regex() {
+        let cases = [
+            (
+                "^[A-Z]{2}$",
+                &["US", "DE"][..],
+                &["us", "USA", "U", "", "U1", "\u{c9}S"][..],
+            ),
+            ("^[A-Z]{3}$", &["EUR"], &["EU", "EURO", "eur"]),
+            (
+                "^SKU-[0-9]+$",
+                &["SKU-1", "SKU-004211"],
+                &["SKU-", "sku-1", "xSKU-1"],
+            ),
+            ("[0-9]", &["a1b"], &["abc"]),
+        ];
+        for (source, good, bad) in cases {
+            let pattern = Pattern::new(source);
+            let re = regex::Regex::new(source).unwrap();
+            for text in good.iter().chain(bad) {
+                assert_eq!(
+                    pattern.is_match(text),
+                    re.is_match(text),
+                    "{source} on {text:?}"
+                );
+            }
+            assert!(good.iter().all(|t| pattern.is_match(t)), "{source}");
+            assert!(!bad.iter().any(|t| pattern.is_match(t)), "{source}");
+        }
     }
 }

@@ -39,6 +39,7 @@ pub mod __private {
     pub use crate::column::{Column, DictColumn, DictValues};
     pub use crate::column_type::{ColumnType, field};
     pub use crate::de::{RecordPartial, Text, deserialize_event, deserialize_record, take};
+    pub use crate::decoder::Peek;
     pub use crate::decoder::{Decoder, wrong_type};
     pub use crate::descriptor::{EventDescriptor, FieldDesc, Pattern, Rules};
     pub use crate::error::{DecodeError, ErrorKind};
@@ -50,7 +51,6 @@ pub mod __private {
     };
     pub use arrow::array::ArrayRef;
     pub use arrow::datatypes::FieldRef;
-    pub use jiter::Peek;
     pub use serde::de::{Deserialize, Deserializer, Error as DeError, MapAccess};
     pub use serde::ser::{Serialize, SerializeMap, Serializer};
     pub use std::sync::OnceLock;

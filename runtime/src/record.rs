@@ -10,12 +10,11 @@ use arrow::array::{
 use arrow::datatypes::{DataType, FieldRef, Int8Type};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use jiter::Peek;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::column::Column;
-use crate::decoder::Decoder;
+use crate::decoder::{Decoder, Peek};
 use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, FieldDesc, SCHEMA_VERSION_KEY};
 use crate::error::{DecodeError, ErrorKind};
 use crate::fake::Faker;
@@ -103,25 +102,63 @@ fn duplicate_field(key: &str) -> DecodeError {
     .at_key(key)
 }
 
+/// A record's keys in wire order with their field indices: the order producers write them in,
+/// which the decoder tries first.
+pub type KeyOrder = Vec<(&'static str, u32)>;
+
+/// The key order of record `R`'s own fields (flattened records inlined).
+pub fn key_order<R: Record>() -> KeyOrder {
+    describe::<R>()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name, i as u32))
+        .collect()
+}
+
 /// Decodes one JSON object into a record's columns. `envelope` handles keys the record does
-/// not declare (the event's `event_type` and `schema_version`) and returns whether it knew it.
+/// not declare (the event's `event_type` and `schema_version`, whose indices `envelope_index`
+/// gives, at `R::FIELD_COUNT` and up); `order` lists every key in the order producers write
+/// them.
 #[inline]
 fn decode_object<R: Record>(
     decoder: &mut Decoder<'_>,
     peek: Peek,
     columns: &mut R::Columns,
     expected: &str,
+    order: &[(&'static str, u32)],
     mut envelope: impl FnMut(&mut Decoder<'_>, u32) -> Result<(), DecodeError>,
     envelope_index: impl Fn(&str) -> Option<u32>,
 ) -> Result<(), DecodeError> {
     let mut seen: u128 = 0;
-    let mut key = decoder.object_start(peek, expected)?;
-    while let Some(name) = key {
-        let Some(index) = R::Columns::field_index(name).or_else(|| envelope_index(name)) else {
-            return Err(unknown_field(name));
+    let mut cursor = 0;
+    let mut first = true;
+    decoder.object_enter(peek, expected)?;
+    loop {
+        let index = match order.get(cursor) {
+            Some(&(name, index)) if decoder.key_is(first, name) => {
+                cursor += 1;
+                index
+            }
+            _ => {
+                let Some(name) = decoder.next_key(first)? else {
+                    break;
+                };
+                let Some(index) = R::Columns::field_index(name).or_else(|| envelope_index(name))
+                else {
+                    return Err(unknown_field(name));
+                };
+                // Producers that skip a key (an absent optional field) resume the order here.
+                cursor = order
+                    .iter()
+                    .position(|e| e.1 == index)
+                    .map_or(order.len(), |p| p + 1);
+                index
+            }
         };
+        first = false;
         let bit = 1u128 << index;
         if seen & bit != 0 {
+            let name = order.iter().find(|e| e.1 == index).map_or("?", |e| e.0);
             return Err(duplicate_field(name));
         }
         seen |= bit;
@@ -131,7 +168,6 @@ fn decode_object<R: Record>(
         } else {
             envelope(decoder, index)?;
         }
-        key = decoder.object_key()?;
     }
     columns.complete(seen)
 }
@@ -140,6 +176,7 @@ fn decode_object<R: Record>(
 pub struct StructColumn<R: Record> {
     pub columns: R::Columns,
     nulls: NullBufferBuilder,
+    order: KeyOrder,
 }
 
 impl<R: Record> StructColumn<R> {
@@ -157,6 +194,7 @@ impl<R: Record> StructColumn<R> {
             peek,
             &mut self.columns,
             "an object",
+            &self.order,
             |_, _| Ok(()),
             |_| None,
         )?;
@@ -170,6 +208,7 @@ impl<R: Record> Column for StructColumn<R> {
         Self {
             columns: R::Columns::with_capacity(rows),
             nulls: NullBufferBuilder::new(rows),
+            order: key_order::<R>(),
         }
     }
 
@@ -244,6 +283,7 @@ pub fn serialize_event<E: Event, S: serde::Serializer>(
 /// a `RecordBatch` whose schema is the type's Arrow schema.
 pub struct EventBatchBuilder<E: Event> {
     columns: E::Columns,
+    order: KeyOrder,
     rows: usize,
     capacity: usize,
     tape: Vec<u8>,
@@ -252,8 +292,15 @@ pub struct EventBatchBuilder<E: Event> {
 
 impl<E: Event> EventBatchBuilder<E> {
     pub fn with_capacity(capacity: usize) -> Self {
+        // The envelope first, as `serialize_event` writes it.
+        let mut order = vec![
+            (EVENT_TYPE_KEY, E::FIELD_COUNT),
+            (SCHEMA_VERSION_KEY, E::FIELD_COUNT + 1),
+        ];
+        order.extend(key_order::<E>());
         Self {
             columns: E::Columns::with_capacity(capacity),
+            order,
             rows: 0,
             capacity,
             tape: Vec::new(),
@@ -314,6 +361,7 @@ impl<E: Event> EventBatchBuilder<E> {
             peek,
             &mut self.columns,
             "an event object",
+            &self.order,
             |decoder, index| {
                 let peek = decoder.peek()?;
                 if index == type_index {

@@ -14,6 +14,8 @@ use crate::record::{EventBuilder, EventKind};
 /// Every registered event type and version.
 pub struct Registry {
     kinds: Vec<&'static dyn EventKind>,
+    /// `(event_type, version, index, only version of its type)` per entry, for dispatch.
+    entries: Vec<(&'static str, u32, usize, bool)>,
 }
 
 impl Registry {
@@ -29,8 +31,22 @@ impl Registry {
                 ));
             }
         }
+        let entries = kinds
+            .iter()
+            .enumerate()
+            .map(|(index, kind)| {
+                let d = kind.descriptor();
+                let only = kinds
+                    .iter()
+                    .filter(|k| k.descriptor().event_type == d.event_type)
+                    .count()
+                    == 1;
+                (d.event_type, d.version, index, only)
+            })
+            .collect();
         Ok(Self {
             kinds: kinds.to_vec(),
+            entries,
         })
     }
 
@@ -110,6 +126,9 @@ impl Registry {
 
     /// Which registered type and version a JSON object is, read from its envelope keys.
     pub fn dispatch(&self, json: &[u8]) -> Result<usize, DecodeError> {
+        if let Some(index) = self.dispatch_compact(json) {
+            return Ok(index);
+        }
         let mut decoder = Decoder::new(json);
         let peek = decoder.peek()?;
         let first = decoder.object_start(peek, "an event object")?;
@@ -137,6 +156,36 @@ impl Registry {
             }
         }
         self.dispatch_by_scan(json)
+    }
+
+    /// The common case without parsing: the event starts with
+    /// `{"event_type":"<name>"` (then `,"schema_version":<n>` or a single registered version).
+    /// `None` sends the event down the general path, which also reports errors.
+    #[inline]
+    fn dispatch_compact(&self, json: &[u8]) -> Option<usize> {
+        let rest = json.strip_prefix(b"{\"event_type\":\"")?;
+        let end = memchr(b'"', rest)?;
+        let (name, rest) = (&rest[..end], &rest[end + 1..]);
+        let version = match rest.strip_prefix(b",\"schema_version\":") {
+            Some(digits) => {
+                let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+                if len == 0 || len > 9 || !matches!(digits.get(len), Some(b',' | b'}')) {
+                    return None;
+                }
+                Some(
+                    digits[..len]
+                        .iter()
+                        .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')),
+                )
+            }
+            None => None,
+        };
+        self.entries
+            .iter()
+            .find(|(event_type, v, _, only)| {
+                event_type.as_bytes() == name && version.map_or(*only, |version| version == *v)
+            })
+            .map(|e| e.2)
     }
 
     fn has_one_version(&self, event_type: &str) -> bool {
@@ -188,7 +237,10 @@ fn read_version(decoder: &mut Decoder<'_>) -> Result<u32, DecodeError> {
     read_version_at(decoder, peek)
 }
 
-fn read_version_at(decoder: &mut Decoder<'_>, peek: jiter::Peek) -> Result<u32, DecodeError> {
+fn read_version_at(
+    decoder: &mut Decoder<'_>,
+    peek: crate::decoder::Peek,
+) -> Result<u32, DecodeError> {
     let version = decoder
         .int(peek)
         .map_err(|e| e.at_key(SCHEMA_VERSION_KEY))?;

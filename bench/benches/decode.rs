@@ -4,11 +4,12 @@
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
 //! Per event type and for a realistic mix. Throughput is in events (criterion's elements/s).
-//! Run: `cargo bench -p behavior-schema --bench decode` (pin with `taskset -c 0`).
+//! The mix is the generator's. Run: `taskset -c 0 cargo bench -p behavior-bench --bench decode`.
 
 use std::hint::black_box;
 
 use arrow::record_batch::RecordBatch;
+use behavior_bench::{Lines, generated_mix};
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -17,49 +18,22 @@ const EVENTS: usize = 20_000;
 /// Initial rows of every builder, as the converter uses: buffers grow from there.
 const CAPACITY: usize = 1024;
 
-/// The share of each event type in a shop's traffic (the generator's funnel, roughly).
-const MIX: &[(&str, u32)] = &[
-    ("page_view", 40),
-    ("product_view", 25),
-    ("search", 10),
-    ("add_to_cart", 10),
-    ("remove_from_cart", 3),
-    ("checkout_started", 6),
-    ("purchase", 5),
-    ("refund_requested", 1),
-];
-
-/// NDJSON lines, each with the registry index of its event type.
-type Lines = Vec<(usize, Vec<u8>)>;
-
-fn sample(types: &[(&str, u32)], seed: u64) -> Lines {
+/// `count` events of only `event_type`, from its fakes.
+fn one_type(event_type: &str, seed: u64) -> Lines {
     let registry = behavior_schema::registry();
+    let index = registry
+        .kinds()
+        .iter()
+        .position(|k| k.descriptor().event_type == event_type)
+        .unwrap();
     let mut faker = Faker::new(seed);
-    let total: u32 = types.iter().map(|t| t.1).sum();
-    let mut lines = Vec::with_capacity(EVENTS);
-    for i in 0..EVENTS {
-        let mut pick = (i as u32 * 7919) % total;
-        let (name, _) = types
-            .iter()
-            .find(|t| {
-                if pick < t.1 {
-                    true
-                } else {
-                    pick -= t.1;
-                    false
-                }
-            })
-            .unwrap();
-        let index = registry
-            .kinds()
-            .iter()
-            .position(|k| k.descriptor().event_type == *name)
-            .unwrap();
-        let mut line = Vec::new();
-        registry.kinds()[index].fake_json(&mut faker, &mut line);
-        lines.push((index, line));
-    }
-    lines
+    (0..EVENTS)
+        .map(|_| {
+            let mut line = Vec::new();
+            registry.kinds()[index].fake_json(&mut faker, &mut line);
+            (index, line)
+        })
+        .collect()
 }
 
 fn direct(lines: &[(usize, Vec<u8>)]) -> Vec<(usize, RecordBatch)> {
@@ -189,9 +163,10 @@ fn serde_struct(lines: &[(usize, Vec<u8>)]) -> usize {
 
 fn bench(c: &mut Criterion) {
     let registry = behavior_schema::registry();
-    let mut workloads: Vec<(String, Lines)> = vec![("mix".into(), sample(MIX, 1))];
+    let mut workloads: Vec<(String, Lines)> =
+        vec![("mix".into(), generated_mix(registry, EVENTS as u64, 1))];
     for d in registry.descriptors() {
-        workloads.push((d.event_type.to_string(), sample(&[(d.event_type, 1)], 2)));
+        workloads.push((d.event_type.to_string(), one_type(d.event_type, 2)));
     }
     for (name, lines) in &workloads {
         let bytes: usize = lines.iter().map(|l| l.1.len() + 1).sum();
