@@ -1,0 +1,89 @@
+//! Two versions of one event type registered side by side: events are dispatched on
+//! `schema_version` (absent means 1), each lands in its own version's batch, and an
+//! unregistered version is rejected with its path.
+
+use behavior_derive::BehaviorEvent;
+use behavior_runtime::{BatchDecoder, ErrorKind, Kind, Limits, Outcome, Registry};
+
+/// A visitor created an account (first version).
+#[derive(BehaviorEvent)]
+#[behavior(event_type = "signup", version = 1)]
+pub struct SignupV1 {
+    /// The address signed up with.
+    pub email: String,
+}
+
+/// A visitor created an account (a breaking change: the plan became required).
+#[derive(BehaviorEvent)]
+#[behavior(event_type = "signup", version = 2)]
+pub struct SignupV2 {
+    /// The address signed up with.
+    pub email: String,
+    /// The plan chosen.
+    pub plan: String,
+}
+
+/// The version an event lands in, or the rejection's kind and path.
+type Expected = Result<u32, (ErrorKind, &'static str)>;
+
+fn registry() -> Registry {
+    Registry::new(&[&Kind::<SignupV1>::NEW, &Kind::<SignupV2>::NEW]).unwrap()
+}
+
+#[test]
+fn events_dispatch_on_schema_version() {
+    let registry = registry();
+    let mut decoder = BatchDecoder::new(&registry, Limits::default(), 8);
+    let cases: [(&[u8], Expected); 6] = [
+        (br#"{"event_type":"signup","email":"a@x"}"#, Ok(1)),
+        (
+            br#"{"event_type":"signup","schema_version":1,"email":"b@x"}"#,
+            Ok(1),
+        ),
+        (
+            br#"{"event_type":"signup","schema_version":2,"email":"c@x","plan":"pro"}"#,
+            Ok(2),
+        ),
+        (
+            br#"{"plan":"free","schema_version":2,"email":"d@x","event_type":"signup"}"#,
+            Ok(2),
+        ),
+        (
+            br#"{"event_type":"signup","schema_version":3,"email":"e@x"}"#,
+            Err((ErrorKind::UnknownEventType, "$.schema_version")),
+        ),
+        (
+            br#"{"event_type":"signup","email":"f@x","plan":"pro"}"#,
+            Err((ErrorKind::UnknownField, "$.plan")),
+        ),
+    ];
+    for (body, expected) in cases {
+        let mut outcome = None;
+        decoder.decode_body(body, |o| {
+            outcome = Some(match o {
+                Outcome::Accepted { kind, .. } => Ok(registry.kinds()[kind].descriptor().version),
+                Outcome::Rejected { error, .. } => Err((error.kind, error.path())),
+            })
+        });
+        let outcome = outcome.unwrap();
+        let outcome = outcome
+            .as_ref()
+            .map(|v| *v)
+            .map_err(|(kind, path)| (*kind, path.as_str()));
+        assert_eq!(outcome, expected, "{}", String::from_utf8_lossy(body));
+    }
+    let batches = decoder.finish().unwrap();
+    let rows: Vec<(u32, usize)> = batches
+        .iter()
+        .map(|(kind, b)| (registry.kinds()[*kind].descriptor().version, b.num_rows()))
+        .collect();
+    assert_eq!(rows, vec![(1, 2), (2, 2)]);
+}
+
+#[test]
+fn a_version_registered_twice_is_refused() {
+    let error = Registry::new(&[&Kind::<SignupV1>::NEW, &Kind::<SignupV1>::NEW])
+        .err()
+        .unwrap();
+    assert!(error.contains("signup v1"), "{error}");
+}
