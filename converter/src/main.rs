@@ -10,6 +10,9 @@ use behavior_converter::lake::LocalLake;
 use behavior_runtime::Timestamp;
 use clap::{Parser, Subcommand};
 
+/// Input bytes per batch at most (a batch is decoded, then written, as one unit).
+const MAX_BATCH_BYTES: usize = 256 << 20;
+
 /// Converts raw JSON events into typed, date-partitioned Parquet.
 #[derive(Parser)]
 #[command(version)]
@@ -64,14 +67,18 @@ fn main() -> anyhow::Result<()> {
     for (name, reader) in readers {
         let mut reader = BufReader::with_capacity(1 << 20, reader);
         let mut lines: Vec<Vec<u8>> = Vec::with_capacity(batch_events);
+        let mut batch_bytes = 0usize;
         let mut batch = 0usize;
         loop {
             let mut line = Vec::new();
             let read = reader.read_until(b'\n', &mut line)?;
             if read > 0 {
+                batch_bytes += line.len();
                 lines.push(line);
             }
-            if lines.len() == batch_events || (read == 0 && !lines.is_empty()) {
+            // Bounded by bytes too: memory stays flat, and far from a batch's 1 GiB limit.
+            let full = lines.len() == batch_events || batch_bytes >= MAX_BATCH_BYTES;
+            if full || (read == 0 && !lines.is_empty()) {
                 let bodies: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
                 let key = format!("{name}#{batch}");
                 let summary = convert_batch(registry, &lake, &bodies, &key, now())?;
@@ -82,6 +89,7 @@ fn main() -> anyhow::Result<()> {
                     *total.rows.entry(table).or_default() += rows;
                 }
                 lines.clear();
+                batch_bytes = 0;
                 batch += 1;
             }
             if read == 0 {

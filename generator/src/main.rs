@@ -1,12 +1,14 @@
-//! `generator`: fake behavioral events as NDJSON.
+//! `generator`: simulated shop traffic as NDJSON.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use behavior_generator::{Config, Simulation};
 use clap::Parser;
 
-/// Writes fake events of every registered type as NDJSON.
+/// Simulates a shop's visitors (sessions, funnels, a Zipf-skewed catalog) and writes their
+/// events as NDJSON, in event-time order.
 ///
 /// Example: `generator --count 100000 --seed 7 --output events.ndjson`
 #[derive(Parser)]
@@ -18,6 +20,18 @@ struct Args {
     /// Seed of the random source: the same seed and options give byte-identical output.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Size of the visitor population.
+    #[arg(long, default_value_t = 10_000)]
+    users: u32,
+    /// Share of visitors who never sign in, in [0, 1].
+    #[arg(long, default_value_t = 0.6)]
+    anonymous_share: f64,
+    /// Mean new sessions per simulated second (5 is ~430,000 sessions a simulated day).
+    #[arg(long, default_value_t = 5.0)]
+    sessions_per_second: f64,
+    /// Flat arrivals instead of a day curve.
+    #[arg(long)]
+    no_diurnal: bool,
     /// Output file; `-` (the default) is stdout.
     #[arg(long, default_value = "-")]
     output: PathBuf,
@@ -25,7 +39,29 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let registry = behavior_schema::registry();
+    if !(0.0..=1.0).contains(&args.anonymous_share) {
+        anyhow::bail!(
+            "--anonymous-share must be within [0, 1], got {}",
+            args.anonymous_share
+        );
+    }
+    if !(args.sessions_per_second > 0.0 && args.sessions_per_second.is_finite()) {
+        anyhow::bail!(
+            "--sessions-per-second must be a positive number, got {}",
+            args.sessions_per_second
+        );
+    }
+    if args.users == 0 {
+        anyhow::bail!("--users must be at least 1");
+    }
+    let config = Config {
+        seed: args.seed,
+        users: args.users,
+        anonymous_share: args.anonymous_share,
+        sessions_per_second: args.sessions_per_second,
+        diurnal: !args.no_diurnal,
+        ..Config::default()
+    };
     let mut out: Box<dyn Write> = if args.output.as_os_str() == "-" {
         Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock()))
     } else {
@@ -33,7 +69,12 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("--output {}: cannot create", args.output.display()))?;
         Box::new(BufWriter::with_capacity(1 << 20, file))
     };
-    let bytes = behavior_generator::write_ndjson(registry, args.count, args.seed, &mut out)?;
+    let mut bytes = 0u64;
+    for line in Simulation::new(behavior_schema::registry(), config).take(args.count as usize) {
+        out.write_all(&line)?;
+        out.write_all(b"\n")?;
+        bytes += line.len() as u64 + 1;
+    }
     out.flush()?;
     eprintln!("generator: {} events, {bytes} bytes", args.count);
     Ok(())

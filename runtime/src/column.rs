@@ -42,7 +42,7 @@ impl Utf8Column {
     #[inline]
     pub fn push(&mut self, value: &str) {
         self.values.extend_from_slice(value.as_bytes());
-        // Batches are bounded well under 2 GiB of text (see `BatchDecoder`), so offsets fit.
+        // Batches hold at most 1 GiB of input (`MAX_BATCH_INPUT_BYTES`), so offsets fit.
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_non_null();
     }

@@ -24,6 +24,14 @@ impl Registry {
         let mut seen = std::collections::BTreeSet::new();
         for kind in kinds {
             let d = kind.descriptor();
+            // Flattened records are checked here, where their fields are finally side by side.
+            let mut names = std::collections::BTreeSet::from([EVENT_TYPE_KEY, SCHEMA_VERSION_KEY]);
+            if let Some(field) = d.fields.iter().find(|f| !names.insert(f.name)) {
+                return Err(format!(
+                    "{} v{} has two fields (or an envelope key) named {:?}",
+                    d.event_type, d.version, field.name
+                ));
+            }
             if !seen.insert((d.event_type, d.version)) {
                 return Err(format!(
                     "{} v{} is registered twice",
@@ -253,6 +261,14 @@ fn read_version_at(
     })
 }
 
+/// `bytes` without leading and trailing JSON whitespace (space, tab, CR, LF: not form feed).
+fn trim_json_whitespace(bytes: &[u8]) -> &[u8] {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = bytes.iter().position(|c| !ws(c)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
 /// Size limits applied before decoding.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -297,9 +313,15 @@ impl Counts {
     }
 }
 
+/// Most input one batch may hold. Every column byte comes from an input byte, so this keeps
+/// Arrow's 32-bit string offsets from overflowing (2 GiB) with room to spare.
+pub const MAX_BATCH_INPUT_BYTES: usize = 1 << 30;
+
 /// Decodes message bodies into one batch builder per registered type.
 pub struct BatchDecoder<'r> {
     registry: &'r Registry,
+    /// Input bytes accepted since the last `finish`; they bound the bytes the columns hold.
+    input_bytes: usize,
     builders: Vec<Option<Box<dyn EventBuilder>>>,
     limits: Limits,
     capacity: usize,
@@ -309,6 +331,7 @@ impl<'r> BatchDecoder<'r> {
     pub fn new(registry: &'r Registry, limits: Limits, capacity: usize) -> Self {
         Self {
             registry,
+            input_bytes: 0,
             builders: (0..registry.len()).map(|_| None).collect(),
             limits,
             capacity,
@@ -337,12 +360,22 @@ impl<'r> BatchDecoder<'r> {
                 ),
             ));
         }
+        if self.input_bytes + json.len() > MAX_BATCH_INPUT_BYTES {
+            return Err(DecodeError::new(
+                ErrorKind::BodyTooLarge,
+                format!(
+                    "the batch already holds {} bytes of events; finish it before adding more",
+                    self.input_bytes
+                ),
+            ));
+        }
         let kind = self.registry.dispatch(json)?;
         let capacity = self.capacity;
         let registry = self.registry;
         let builder =
             self.builders[kind].get_or_insert_with(|| registry.kinds()[kind].new_builder(capacity));
         builder.decode(json)?;
+        self.input_bytes += json.len();
         Ok((kind, builder.len() - 1))
     }
 
@@ -382,7 +415,7 @@ impl<'r> BatchDecoder<'r> {
                 None => (rest, &rest[rest.len()..]),
             };
             rest = next;
-            let event = line.trim_ascii();
+            let event = trim_json_whitespace(line);
             if event.is_empty() {
                 continue;
             }
@@ -417,8 +450,15 @@ impl<'r> BatchDecoder<'r> {
         counts
     }
 
+    /// Input bytes held since the last `finish`: callers flush well before
+    /// [`MAX_BATCH_INPUT_BYTES`].
+    pub fn input_bytes(&self) -> usize {
+        self.input_bytes
+    }
+
     /// Finishes every non-empty builder: `(registry index, batch)` pairs, in registry order.
     pub fn finish(&mut self) -> Result<Vec<(usize, RecordBatch)>, ArrowError> {
+        self.input_bytes = 0;
         let mut batches = Vec::new();
         for (kind, builder) in self.builders.iter_mut().enumerate() {
             if let Some(builder) = builder

@@ -220,16 +220,23 @@ fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalE
         }
         units = units * 10 + i128::from(c - b'0');
     }
-    let mut decimals = frac_part.len() as i32 - exponent;
-    // Trailing zeros past the scale carry no value: 1.50 fits a scale of 1.
-    while decimals > i32::from(scale) && units % 10 == 0 {
+    if units == 0 {
+        // Zero fits any scale, whatever its exponent (`0e-999`, `0.000e5`).
+        return Ok(0);
+    }
+    // i64: exponents come from the input and may be anywhere in i32.
+    let mut decimals = frac_part.len() as i64 - i64::from(exponent);
+    // Trailing zeros past the scale carry no value: 1.50 fits a scale of 1. A non-zero value
+    // has at most 38 digits, so this runs at most 38 times.
+    while decimals > i64::from(scale) && units % 10 == 0 {
         units /= 10;
         decimals -= 1;
     }
-    if decimals > i32::from(scale) {
+    if decimals > i64::from(scale) {
         return Err(DecimalError::TooManyDecimals);
     }
-    let shift = (i32::from(scale) - decimals) as u32;
+    let shift =
+        u32::try_from(i64::from(scale) - decimals).map_err(|_| DecimalError::TooManyDigits)?;
     units = 10i128
         .checked_pow(shift)
         .and_then(|p| units.checked_mul(p))
@@ -398,6 +405,17 @@ mod tests {
             Err(DecimalError::TooManyDigits)
         );
         assert_eq!(Money::from_units(-1999).to_string(), "-19.99");
+        // Extreme exponents neither hang nor overflow.
+        assert_eq!(Money::parse(b"0e-2147483647"), Ok(Money::from_units(0)));
+        assert_eq!(Money::parse(b"0e100"), Ok(Money::from_units(0)));
+        assert_eq!(
+            Money::parse(b"1e-2147483648"),
+            Err(DecimalError::TooManyDecimals)
+        );
+        assert_eq!(
+            Money::parse(b"1e2147483647"),
+            Err(DecimalError::TooManyDigits)
+        );
         assert_eq!(Money::from_units(5).to_string(), "0.05");
     }
 }

@@ -1,0 +1,445 @@
+//! The behavioural model: sessions arriving over simulated time, each walking the shop's
+//! funnel, merged into one stream ordered by event time.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use behavior_runtime::types::Date;
+use behavior_runtime::{EventKind, Faker, Registry, Timestamp};
+use behavior_schema::events::{
+    AddToCart, CheckoutStarted, PageView, ProductView, Purchase, RefundRequested, RemoveFromCart,
+    Search,
+};
+use behavior_schema::{EventContext, LineItem, Money, PaymentMethod, RefundReason};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::population::{Visitor, population};
+
+const MICROS: f64 = 1_000_000.0;
+
+/// Conversion rates of the funnel.
+#[derive(Clone, Debug)]
+pub struct Funnel {
+    /// Mean number of browsing steps (product views or searches) per session.
+    pub browse_steps: f64,
+    /// Share of browsing steps that are searches.
+    pub search_share: f64,
+    /// Chance a product view leads to adding it to the cart.
+    pub add_to_cart: f64,
+    /// Chance, per browsing step with a non-empty cart, of removing a line.
+    pub remove_from_cart: f64,
+    /// Chance a session with a cart starts checkout.
+    pub checkout: f64,
+    /// Chance a started checkout is paid.
+    pub purchase: f64,
+    /// Chance a purchase is followed by a refund request.
+    pub refund: f64,
+}
+
+impl Default for Funnel {
+    fn default() -> Self {
+        Self {
+            browse_steps: 4.0,
+            search_share: 0.3,
+            add_to_cart: 0.25,
+            remove_from_cart: 0.08,
+            checkout: 0.55,
+            purchase: 0.7,
+            refund: 0.04,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    /// Size of the visitor population.
+    pub users: u32,
+    /// Share of visitors who never sign in (no `user_id`).
+    pub anonymous_share: f64,
+    /// Mean session arrivals per simulated second.
+    pub sessions_per_second: f64,
+    /// Shape arrivals by time of day (busy evenings, quiet nights).
+    pub diurnal: bool,
+    /// Simulated start of traffic.
+    pub start: Timestamp,
+    pub products: u32,
+    /// Zipf exponent of product popularity.
+    pub zipf_exponent: f64,
+    pub funnel: Funnel,
+    /// Chance per session of one event of each type the model has no place for.
+    pub default_rate: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            users: 10_000,
+            anonymous_share: 0.6,
+            sessions_per_second: 5.0,
+            diurnal: true,
+            start: Timestamp::from_micros(behavior_runtime::fake::FAKE_EPOCH_MICROS),
+            products: 1_000,
+            zipf_exponent: 1.1,
+            funnel: Funnel::default(),
+            default_rate: 0.02,
+        }
+    }
+}
+
+/// Event types the model generates itself; others come from their fakes.
+const MODELLED: &[&str] = &[
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout_started",
+    "purchase",
+    "refund_requested",
+];
+
+/// Pending events of all open sessions, earliest first: `(time, sequence)` keeps the order
+/// total and deterministic.
+type Pending = BinaryHeap<Reverse<(i64, u64, Vec<u8>)>>;
+
+/// An endless, deterministic stream of wire-format events (one JSON object each).
+pub struct Simulation {
+    config: Config,
+    faker: Faker,
+    catalog: Catalog,
+    visitors: Vec<Visitor>,
+    unmodelled: Vec<&'static dyn EventKind>,
+    pending: Pending,
+    sequence: u64,
+    next_arrival: f64,
+    gap: Exp<f64>,
+}
+
+impl Simulation {
+    pub fn new(registry: &Registry, config: Config) -> Self {
+        let mut faker = Faker::new(config.seed);
+        let catalog = Catalog::new(&mut faker, config.products, config.zipf_exponent);
+        let visitors = population(&mut faker, config.users, config.anonymous_share);
+        let unmodelled = registry
+            .kinds()
+            .iter()
+            .copied()
+            .filter(|k| !MODELLED.contains(&k.descriptor().event_type))
+            .collect();
+        // Mean 20 s between a visitor's actions; the rate is positive, so `new` cannot fail.
+        let gap = Exp::new(1.0 / 20.0).unwrap_or_else(|_| unreachable!());
+        let mut simulation = Self {
+            next_arrival: config.start.micros() as f64 / MICROS,
+            config,
+            faker,
+            catalog,
+            visitors,
+            unmodelled,
+            pending: BinaryHeap::new(),
+            sequence: 0,
+            gap,
+        };
+        simulation.advance_arrival();
+        simulation
+    }
+
+    /// Arrival rate at simulated second `t`: flat, or a day curve peaking at 20:00 UTC.
+    fn rate(&self, t: f64) -> f64 {
+        let base = self.config.sessions_per_second.max(1e-9);
+        if !self.config.diurnal {
+            return base;
+        }
+        let hour = (t / 3600.0).rem_euclid(24.0);
+        base * (1.0 + 0.6 * ((hour - 14.0) * std::f64::consts::PI / 12.0).cos())
+    }
+
+    /// Moves `next_arrival` to the next session start: a Poisson process at the peak rate,
+    /// thinned by the day curve (Lewis–Shedler), so arrivals follow the time-varying rate.
+    fn advance_arrival(&mut self) {
+        let peak =
+            self.config.sessions_per_second.max(1e-9) * if self.config.diurnal { 1.6 } else { 1.0 };
+        loop {
+            let u: f64 = self.faker.rng.random_range(f64::EPSILON..1.0);
+            self.next_arrival += -u.ln() / peak;
+            if !self.config.diurnal
+                || self
+                    .faker
+                    .rng
+                    .random_bool((self.rate(self.next_arrival) / peak).min(1.0))
+            {
+                break;
+            }
+        }
+    }
+
+    /// Starts the session due at `next_arrival` and schedules the one after.
+    fn arrive(&mut self) {
+        let start = self.next_arrival;
+        self.session(start);
+        self.advance_arrival();
+    }
+
+    fn push(&mut self, time: Timestamp, json: Vec<u8>) {
+        self.sequence += 1;
+        self.pending
+            .push(Reverse((time.micros(), self.sequence, json)));
+    }
+
+    fn emit<E: serde::Serialize>(&mut self, time: Timestamp, event: &E) {
+        // Serializing catalog types into a Vec cannot fail.
+        let json = serde_json::to_vec(event).unwrap_or_default();
+        self.push(time, json);
+    }
+
+    /// Generates every event of one session.
+    fn session(&mut self, start: f64) {
+        let visitor = self.visitors[self.faker.index(self.visitors.len())].clone();
+        let session_id = self.faker.uuid();
+        let campaign = self.faker.rng.random_bool(0.2);
+        let referrer = match self.faker.index(4) {
+            0 => Some("https://www.google.com/".to_string()),
+            1 => Some("https://www.instagram.com/".to_string()),
+            _ => None,
+        };
+        let mut clock = start;
+        let f = self.config.funnel.clone();
+        let ctx = |sim: &mut Simulation, clock: &mut f64, page: &str| {
+            *clock += sim.gap.sample(&mut sim.faker.rng);
+            EventContext {
+                event_id: sim.faker.uuid(),
+                event_time: Timestamp::from_micros((*clock * MICROS) as i64),
+                user_id: visitor.user_id.clone(),
+                anonymous_id: visitor.anonymous_id,
+                session_id,
+                platform: visitor.platform,
+                user_agent: visitor.user_agent.clone(),
+                country: visitor.country.clone(),
+                page_url: format!("https://shop.example/{page}"),
+                referrer: referrer.clone(),
+                utm_source: campaign.then(|| "newsletter".to_string()),
+                utm_medium: campaign.then(|| "email".to_string()),
+                utm_campaign: campaign.then(|| "winter-sale".to_string()),
+            }
+        };
+
+        let context = ctx(self, &mut clock, "");
+        let time = context.event_time;
+        let load_time_ms = Some(300 + self.faker.index(900) as u32);
+        self.emit(
+            time,
+            &PageView {
+                context,
+                page_title: "Home".into(),
+                is_landing: true,
+                load_time_ms,
+            },
+        );
+
+        let cart_id = self.faker.uuid();
+        let mut cart: Vec<LineItem> = Vec::new();
+        let steps = (-(self.faker.rng.random_range(f64::EPSILON..1.0f64)).ln() * f.browse_steps)
+            .ceil() as usize;
+        for _ in 0..steps.min(50) {
+            if !cart.is_empty() && self.faker.rng.random_bool(f.remove_from_cart) {
+                let line = cart.remove(self.faker.index(cart.len()));
+                let context = ctx(self, &mut clock, "cart");
+                let time = context.event_time;
+                self.emit(
+                    time,
+                    &RemoveFromCart {
+                        context,
+                        cart_id,
+                        sku: line.sku,
+                        quantity: line.quantity,
+                    },
+                );
+                continue;
+            }
+            if self.faker.rng.random_bool(f.search_share) {
+                let product = self.catalog.pick(&mut self.faker).clone();
+                let context = ctx(self, &mut clock, "search");
+                let time = context.event_time;
+                let query = product
+                    .name
+                    .split(' ')
+                    .next_back()
+                    .unwrap_or("shoes")
+                    .to_lowercase();
+                let results_count = self.faker.index(200) as u32;
+                self.emit(
+                    time,
+                    &Search {
+                        context,
+                        query,
+                        results_count,
+                        results_page: 1,
+                    },
+                );
+                continue;
+            }
+            let product = self.catalog.pick(&mut self.faker).clone();
+            let context = ctx(self, &mut clock, &format!("products/{}", product.sku));
+            let time = context.event_time;
+            // Eighths from 0 to 5: exact in binary, so the JSON text round-trips.
+            let rating = self
+                .faker
+                .rng
+                .random_bool(0.7)
+                .then(|| f64::from(self.faker.index(41) as u32) / 8.0);
+            let stock_level = self.faker.rng.random_range(-5..500i64);
+            self.emit(
+                time,
+                &ProductView {
+                    context,
+                    sku: product.sku.clone(),
+                    product_name: product.name.clone(),
+                    category: product.category.to_string(),
+                    price: product.price,
+                    currency: visitor.currency.to_string(),
+                    stock_level,
+                    rating,
+                },
+            );
+            if self.faker.rng.random_bool(f.add_to_cart) {
+                let quantity = 1 + self.faker.index(3) as i32;
+                let context = ctx(self, &mut clock, &format!("products/{}", product.sku));
+                let time = context.event_time;
+                self.emit(
+                    time,
+                    &AddToCart {
+                        context,
+                        cart_id,
+                        sku: product.sku.clone(),
+                        quantity,
+                        unit_price: product.price,
+                        currency: visitor.currency.to_string(),
+                    },
+                );
+                cart.push(LineItem {
+                    sku: product.sku,
+                    quantity,
+                    unit_price: product.price,
+                });
+            }
+        }
+
+        if !cart.is_empty() && self.faker.rng.random_bool(f.checkout) {
+            let subtotal: i128 = cart
+                .iter()
+                .map(|l| i128::from(l.quantity) * l.unit_price.units())
+                .sum();
+            let item_count: i32 = cart.iter().map(|l| l.quantity).sum();
+            let context = ctx(self, &mut clock, "checkout");
+            let time = context.event_time;
+            self.emit(
+                time,
+                &CheckoutStarted {
+                    context,
+                    cart_id,
+                    item_count: item_count as u32,
+                    cart_value: Money::from_units(subtotal),
+                    currency: visitor.currency.to_string(),
+                },
+            );
+            if self.faker.rng.random_bool(f.purchase) {
+                let tax = subtotal * 20 / 100;
+                let shipping = if subtotal >= 5_000 { 0 } else { 499 };
+                let total = subtotal + tax + shipping;
+                let context = ctx(self, &mut clock, "checkout/confirmation");
+                let time = context.event_time;
+                let order_id = self.faker.uuid();
+                let payment_method = PaymentMethod::ALL[self.faker.index(PaymentMethod::ALL.len())];
+                let coupon = self
+                    .faker
+                    .rng
+                    .random_bool(0.1)
+                    .then(|| "WINTER10".to_string());
+                self.emit(
+                    time,
+                    &Purchase {
+                        context,
+                        order_id,
+                        cart_id,
+                        items: cart.clone(),
+                        subtotal: Money::from_units(subtotal),
+                        tax: Money::from_units(tax),
+                        shipping: Money::from_units(shipping),
+                        total: Money::from_units(total),
+                        currency: visitor.currency.to_string(),
+                        payment_method,
+                        coupon,
+                        loyalty_points: (total / 100) as u64,
+                        expected_delivery: Date(time.date().0 + 3),
+                    },
+                );
+                if self.faker.rng.random_bool(f.refund) {
+                    let context = ctx(self, &mut clock, "account/orders");
+                    let time = context.event_time;
+                    let reason = RefundReason::ALL[self.faker.index(RefundReason::ALL.len())];
+                    self.emit(
+                        time,
+                        &RefundRequested {
+                            context,
+                            order_id,
+                            reason,
+                            amount: Money::from_units(total),
+                            currency: visitor.currency.to_string(),
+                            comment: None,
+                        },
+                    );
+                }
+            }
+        }
+
+        // Types the model has no place for, at the default rate, in this session's context.
+        for kind in self.unmodelled.clone() {
+            if self
+                .faker
+                .rng
+                .random_bool(self.config.default_rate.clamp(0.0, 1.0))
+            {
+                let context = ctx(self, &mut clock, "");
+                let time = context.event_time;
+                let mut json = Vec::new();
+                kind.fake_json(&mut self.faker, &mut json);
+                let json = with_context(&json, &context).unwrap_or(json);
+                self.push(time, json);
+            }
+        }
+    }
+}
+
+/// A fake event's JSON with its context fields replaced by the session's.
+fn with_context(json: &[u8], context: &EventContext) -> Option<Vec<u8>> {
+    let Value::Object(mut event) = serde_json::from_slice(json).ok()? else {
+        return None;
+    };
+    let Value::Object(fields) = serde_json::to_value(context).ok()? else {
+        return None;
+    };
+    event.extend(fields);
+    serde_json::to_vec(&event).ok()
+}
+
+impl Iterator for Simulation {
+    type Item = Vec<u8>;
+
+    /// The next event in time order: sessions are started until the earliest pending event
+    /// precedes the next arrival, so memory holds only the sessions in progress.
+    fn next(&mut self) -> Option<Vec<u8>> {
+        loop {
+            let arrival_micros = (self.next_arrival * MICROS) as i64;
+            match self.pending.peek() {
+                Some(Reverse((time, _, _))) if *time <= arrival_micros => {
+                    return self.pending.pop().map(|Reverse((_, _, json))| json);
+                }
+                _ => self.arrive(),
+            }
+        }
+    }
+}
