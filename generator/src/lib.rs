@@ -7,9 +7,13 @@
 //!   into one stream in event-time order. Event types the model does not know are generated
 //!   from their fakes at a default rate, so a new catalog entry needs no edit here.
 //!
+//! - [`dirty`]: defects injected at a rate (malformed JSON, wrong types, re-sends, late
+//!   events...), counted per kind.
+//!
 //! Everything draws from one seeded RNG: the same seed and options give the same bytes.
 
 pub mod catalog;
+pub mod dirty;
 pub mod model;
 pub mod population;
 
@@ -17,6 +21,7 @@ use std::io::Write;
 
 use behavior_runtime::Registry;
 
+pub use dirty::{Defect, Dirty};
 pub use model::{Config, Funnel, Simulation};
 
 /// Writes `count` events of the default model as NDJSON; returns the bytes written.

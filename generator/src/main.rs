@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use behavior_generator::{Config, Simulation};
+use behavior_generator::{Config, Dirty, Simulation};
 use clap::Parser;
 
 /// Simulates a shop's visitors (sessions, funnels, a Zipf-skewed catalog) and writes their
@@ -32,6 +32,14 @@ struct Args {
     /// Flat arrivals instead of a day curve.
     #[arg(long)]
     no_diurnal: bool,
+    /// Share of events, in [0, 1], given a defect real pipelines see: malformed or truncated
+    /// JSON, wrong types, missing fields, unknown or mixed-case event types, epoch timestamps,
+    /// strings over their bound, invalid UTF-8, re-sends, late and out-of-order events.
+    #[arg(long, default_value_t = 0.0)]
+    dirty_rate: f64,
+    /// Print the final summary as JSON (on stderr; stdout may be the events).
+    #[arg(long)]
+    json: bool,
     /// Output file; `-` (the default) is stdout.
     #[arg(long, default_value = "-")]
     output: PathBuf,
@@ -49,6 +57,12 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!(
             "--sessions-per-second must be a positive number, got {}",
             args.sessions_per_second
+        );
+    }
+    if !(0.0..=1.0).contains(&args.dirty_rate) {
+        anyhow::bail!(
+            "--dirty-rate must be within [0, 1], got {}",
+            args.dirty_rate
         );
     }
     if args.users == 0 {
@@ -69,13 +83,44 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("--output {}: cannot create", args.output.display()))?;
         Box::new(BufWriter::with_capacity(1 << 20, file))
     };
+    let started = std::time::Instant::now();
     let mut bytes = 0u64;
-    for line in Simulation::new(behavior_schema::registry(), config).take(args.count as usize) {
+    let mut events = 0u64;
+    let mut stream = Dirty::new(
+        Simulation::new(behavior_schema::registry(), config),
+        args.dirty_rate,
+        args.seed,
+    );
+    for line in stream.by_ref().take(args.count as usize) {
         out.write_all(&line)?;
         out.write_all(b"\n")?;
         bytes += line.len() as u64 + 1;
+        events += 1;
     }
     out.flush()?;
-    eprintln!("generator: {} events, {bytes} bytes", args.count);
+    let seconds = started.elapsed().as_secs_f64();
+    let invalid: u64 = stream
+        .counts()
+        .iter()
+        .filter(|(d, _)| d.invalid())
+        .map(|(_, n)| n)
+        .sum();
+    let summary = serde_json::json!({
+        "events": events,
+        "bytes": bytes,
+        "seconds": seconds,
+        "events_per_second": events as f64 / seconds.max(1e-9),
+        "invalid_injected": invalid,
+        "defects": stream.counts(),
+    });
+    if args.json {
+        eprintln!("{summary}");
+    } else {
+        eprintln!(
+            "generator: {events} events, {bytes} bytes in {seconds:.2} s ({:.0} events/s); {invalid} invalid injected; defects: {}",
+            events as f64 / seconds.max(1e-9),
+            serde_json::to_string(stream.counts()).unwrap_or_default()
+        );
+    }
     Ok(())
 }

@@ -1,0 +1,225 @@
+//! Dirty traffic: the defects real pipelines receive, injected into a clean stream at a given
+//! rate, each counted so tests can check the converter's decision on every one.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use behavior_runtime::Faker;
+use rand::RngExt;
+use serde::Serialize;
+
+/// One kind of defect. Those with `invalid() == true` must be rejected by the converter; the
+/// others are valid events that arrive in an awkward way and must be accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    MalformedJson,
+    TruncatedJson,
+    WrongType,
+    MissingField,
+    UnknownEventType,
+    MixedCaseEventType,
+    EpochTimestamp,
+    StringOverBound,
+    InvalidUtf8,
+    /// The same event (same `event_id`) sent again.
+    Duplicate,
+    /// `event_time` days before the rest of the stream.
+    Late,
+    /// Swapped with the event after it.
+    OutOfOrder,
+}
+
+impl Defect {
+    pub const ALL: [Defect; 12] = [
+        Defect::MalformedJson,
+        Defect::TruncatedJson,
+        Defect::WrongType,
+        Defect::MissingField,
+        Defect::UnknownEventType,
+        Defect::MixedCaseEventType,
+        Defect::EpochTimestamp,
+        Defect::StringOverBound,
+        Defect::InvalidUtf8,
+        Defect::Duplicate,
+        Defect::Late,
+        Defect::OutOfOrder,
+    ];
+
+    /// Whether an event with this defect is invalid (to be quarantined, not loaded).
+    pub fn invalid(self) -> bool {
+        !matches!(self, Defect::Duplicate | Defect::Late | Defect::OutOfOrder)
+    }
+}
+
+/// Wraps a clean stream and injects defects into a share `rate` of its lines.
+pub struct Dirty<I> {
+    clean: I,
+    rate: f64,
+    faker: Faker,
+    /// Lines to emit before drawing from `clean` again (re-sends, swapped events).
+    queued: VecDeque<Vec<u8>>,
+    last_clean: Option<Vec<u8>>,
+    counts: BTreeMap<Defect, u64>,
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
+    pub fn new(clean: I, rate: f64, seed: u64) -> Self {
+        Self {
+            clean,
+            rate: rate.clamp(0.0, 1.0),
+            // Its own stream, so the clean events are the same whatever the dirty rate.
+            faker: Faker::new(seed ^ 0xd1e7_7afe_c0ff_ee00),
+            queued: VecDeque::new(),
+            last_clean: None,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// How many lines carry each defect so far.
+    pub fn counts(&self) -> &BTreeMap<Defect, u64> {
+        &self.counts
+    }
+
+    fn inject(&mut self, defect: Defect, line: Vec<u8>) -> Vec<u8> {
+        let mut line = line;
+        match defect {
+            Defect::MalformedJson => replace_first(&mut line, b"\":", b"\"="),
+            Defect::TruncatedJson => {
+                let cut = 1 + self.faker.index(line.len().saturating_sub(2).max(1));
+                line.truncate(cut);
+                line
+            }
+            Defect::WrongType => replace_first(
+                &mut line,
+                b"\"schema_version\":1",
+                b"\"schema_version\":\"1\"",
+            ),
+            Defect::MissingField => remove_field(&line, b"\"event_id\":"),
+            Defect::UnknownEventType => {
+                replace_value(&line, b"\"event_type\":", b"\"unknown_event\"")
+            }
+            Defect::MixedCaseEventType => {
+                let at = find(&line, b"\"event_type\":\"").map(|i| i + 14);
+                if let Some(at) = at {
+                    line[at] = line[at].to_ascii_uppercase();
+                }
+                line
+            }
+            Defect::EpochTimestamp => replace_value(&line, b"\"event_time\":", b"1767225600"),
+            Defect::StringOverBound => {
+                let long = format!("\"{}\"", "x".repeat(600));
+                replace_value(&line, b"\"user_agent\":", long.as_bytes())
+            }
+            Defect::InvalidUtf8 => {
+                if let Some(at) = find(&line, b"\"user_agent\":\"") {
+                    line[at + 14] = 0xff;
+                }
+                line
+            }
+            Defect::Late => {
+                // Two days earlier: same instant of day, so the text edit is exact.
+                let at = find(&line, b"\"event_time\":\"").map(|i| i + 14);
+                match at
+                    .and_then(|at| Some((at, std::str::from_utf8(line.get(at..at + 27)?).ok()?)))
+                {
+                    Some((at, text)) => match behavior_runtime::Timestamp::parse(text) {
+                        Some(ts) => {
+                            let late = behavior_runtime::Timestamp(ts.0 - 2 * 86_400_000_000);
+                            line[at..at + 27].copy_from_slice(late.to_string().as_bytes());
+                            line
+                        }
+                        None => line,
+                    },
+                    None => line,
+                }
+            }
+            Defect::Duplicate | Defect::OutOfOrder => line,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Iterator for Dirty<I> {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        if let Some(line) = self.queued.pop_front() {
+            return Some(line);
+        }
+        let line = self.clean.next()?;
+        if self.rate == 0.0 || !self.faker.rng.random_bool(self.rate) {
+            self.last_clean = Some(line.clone());
+            return Some(line);
+        }
+        let defect = Defect::ALL[self.faker.index(Defect::ALL.len())];
+        let out = match defect {
+            Defect::Duplicate => match self.last_clean.clone() {
+                // The re-send goes out now, and this event right after it.
+                Some(previous) => {
+                    self.queued.push_back(line);
+                    previous
+                }
+                None => return Some(line),
+            },
+            Defect::OutOfOrder => match self.clean.next() {
+                Some(next) => {
+                    self.queued.push_back(line);
+                    next
+                }
+                None => return Some(line),
+            },
+            other => self.inject(other, line),
+        };
+        *self.counts.entry(defect).or_default() += 1;
+        Some(out)
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn replace_first(line: &mut Vec<u8>, from: &[u8], to: &[u8]) -> Vec<u8> {
+    match find(line, from) {
+        Some(at) => {
+            line.splice(at..at + from.len(), to.iter().copied());
+            std::mem::take(line)
+        }
+        None => std::mem::take(line),
+    }
+}
+
+/// The end of the string or number value starting at `at` (exclusive).
+fn value_end(line: &[u8], at: usize) -> usize {
+    if line.get(at) == Some(&b'"') {
+        line[at + 1..]
+            .iter()
+            .position(|&c| c == b'"')
+            .map_or(line.len(), |p| at + p + 2)
+    } else {
+        line[at..]
+            .iter()
+            .position(|&c| c == b',' || c == b'}')
+            .map_or(line.len(), |p| at + p)
+    }
+}
+
+/// `line` with the value after `key` (e.g. `"event_time":`) replaced by `value`.
+fn replace_value(line: &[u8], key: &[u8], value: &[u8]) -> Vec<u8> {
+    let Some(start) = find(line, key).map(|i| i + key.len()) else {
+        return line.to_vec();
+    };
+    let end = value_end(line, start);
+    [&line[..start], value, &line[end..]].concat()
+}
+
+/// `line` without the entry for `key` (and its comma).
+fn remove_field(line: &[u8], key: &[u8]) -> Vec<u8> {
+    let Some(start) = find(line, key) else {
+        return line.to_vec();
+    };
+    let mut end = value_end(line, start + key.len());
+    if line.get(end) == Some(&b',') {
+        end += 1;
+    }
+    [&line[..start], &line[end..]].concat()
+}
