@@ -60,6 +60,7 @@ pub struct Dirty<I> {
     queued: VecDeque<Vec<u8>>,
     last_clean: Option<Vec<u8>>,
     counts: BTreeMap<Defect, u64>,
+    kinds: Vec<Defect>,
 }
 
 impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
@@ -72,7 +73,15 @@ impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
             queued: VecDeque::new(),
             last_clean: None,
             counts: BTreeMap::new(),
+            kinds: Defect::ALL.to_vec(),
         }
+    }
+
+    /// Never injects `defect` (SQS carries only valid Unicode, so invalid UTF-8 is a defect
+    /// of files and stdout only).
+    pub fn without(mut self, defect: Defect) -> Self {
+        self.kinds.retain(|d| *d != defect);
+        self
     }
 
     /// How many lines carry each defect so far.
@@ -146,11 +155,11 @@ impl<I: Iterator<Item = Vec<u8>>> Iterator for Dirty<I> {
             return Some(line);
         }
         let line = self.clean.next()?;
-        if self.rate == 0.0 || !self.faker.rng.random_bool(self.rate) {
+        if self.rate == 0.0 || self.kinds.is_empty() || !self.faker.rng.random_bool(self.rate) {
             self.last_clean = Some(line.clone());
             return Some(line);
         }
-        let defect = Defect::ALL[self.faker.index(Defect::ALL.len())];
+        let defect = self.kinds[self.faker.index(self.kinds.len())];
         let out = match defect {
             Defect::Duplicate => match self.last_clean.clone() {
                 // The re-send goes out now, and this event right after it.

@@ -10,12 +10,15 @@
 //! - [`dirty`]: defects injected at a rate (malformed JSON, wrong types, re-sends, late
 //!   events...), counted per kind.
 //!
+//! - [`sqs`]: the SQS sink (packing, batching, bounded concurrency, retries).
+//!
 //! Everything draws from one seeded RNG: the same seed and options give the same bytes.
 
 pub mod catalog;
 pub mod dirty;
 pub mod model;
 pub mod population;
+pub mod sqs;
 
 use std::io::Write;
 

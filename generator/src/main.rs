@@ -4,7 +4,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use behavior_generator::{Config, Dirty, Simulation};
+use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
+use behavior_generator::{Config, Defect, Dirty, Simulation};
 use clap::Parser;
 
 /// Simulates a shop's visitors (sessions, funnels, a Zipf-skewed catalog) and writes their
@@ -40,9 +41,26 @@ struct Args {
     /// Print the final summary as JSON (on stderr; stdout may be the events).
     #[arg(long)]
     json: bool,
-    /// Output file; `-` (the default) is stdout.
+    /// Output file; `-` (the default) is stdout. Ignored when sending to SQS.
     #[arg(long, default_value = "-")]
     output: PathBuf,
+    /// Send to this SQS queue URL instead of writing NDJSON.
+    #[arg(long, conflicts_with = "queue")]
+    queue_url: Option<String>,
+    /// Send to the SQS queue of this name (resolved with GetQueueUrl).
+    #[arg(long)]
+    queue: Option<String>,
+    /// SQS endpoint (moto, LocalStack); also read from AWS_ENDPOINT_URL. Region and
+    /// credentials come from the standard AWS chain.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Largest SQS message body, events packed as NDJSON up to it; 0 sends one event per
+    /// message. Never more than the queue's maximum message size.
+    #[arg(long, default_value_t = 64 * 1024)]
+    max_body_bytes: usize,
+    /// SendMessageBatch requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    in_flight: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -76,6 +94,14 @@ fn main() -> anyhow::Result<()> {
         diurnal: !args.no_diurnal,
         ..Config::default()
     };
+    let queue = match (&args.queue_url, &args.queue) {
+        (Some(url), _) => Some(QueueRef::Url(url.clone())),
+        (None, Some(name)) => Some(QueueRef::Name(name.clone())),
+        (None, None) => None,
+    };
+    if let Some(queue) = queue {
+        return send_to_sqs(&args, config, queue);
+    }
     let mut out: Box<dyn Write> = if args.output.as_os_str() == "-" {
         Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock()))
     } else {
@@ -123,4 +149,50 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The SQS sink: fails before sending when the queue is unreachable, and exits non-zero,
+/// saying how many, when events could not be sent.
+fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<()> {
+    if args.in_flight == 0 {
+        anyhow::bail!("--in-flight must be at least 1");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = behavior_generator::sqs::client(args.endpoint_url.as_deref()).await;
+        let options = SqsOptions { max_body_bytes: args.max_body_bytes, in_flight: args.in_flight, ..SqsOptions::default() };
+        let sink = SqsSink::connect(client, queue, options).await?;
+        let started = std::time::Instant::now();
+        let mut stream = Dirty::new(Simulation::new(behavior_schema::registry(), config), args.dirty_rate, args.seed)
+            .without(Defect::InvalidUtf8);
+        let report = sink.send_all(stream.by_ref().take(args.count as usize)).await;
+        let seconds = started.elapsed().as_secs_f64();
+        let invalid: u64 = stream.counts().iter().filter(|(d, _)| d.invalid()).map(|(_, n)| n).sum();
+        let summary = serde_json::json!({
+            "queue_url": sink.queue_url(),
+            "report": report,
+            "seconds": seconds,
+            "events_per_second": report.events_sent as f64 / seconds.max(1e-9),
+            "invalid_injected": invalid,
+            "defects": stream.counts(),
+        });
+        if args.json {
+            eprintln!("{summary}");
+        } else {
+            eprintln!(
+                "generator: {} events in {} messages ({} requests) to {} in {seconds:.2} s; {invalid} invalid injected; defects: {}",
+                report.events_sent,
+                report.messages_sent,
+                report.requests,
+                sink.queue_url(),
+                serde_json::to_string(stream.counts()).unwrap_or_default()
+            );
+        }
+        if report.events_failed > 0 {
+            anyhow::bail!("{} events were not sent after retries", report.events_failed);
+        }
+        Ok(())
+    })
 }

@@ -1,0 +1,323 @@
+//! The SQS sink: events packed into NDJSON message bodies, sent with `SendMessageBatch`, a
+//! bounded number of batches in flight, and retries. Nothing is dropped silently: what could
+//! not be sent after the retries is counted and reported.
+//!
+//! Throttling, 5xx and network errors are retried by the SDK's standard retry strategy
+//! (exponential backoff with jitter); entries that a successful `SendMessageBatch` reports as
+//! failed are retried here, with backoff, unless SQS says the fault is the sender's.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+/// Where to send: a queue URL, or a name resolved with `GetQueueUrl`.
+#[derive(Clone, Debug)]
+pub enum QueueRef {
+    Url(String),
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct SqsOptions {
+    /// Largest message body; several events are packed into one up to this size. 0 sends one
+    /// event per message. Capped by the queue's `MaximumMessageSize`.
+    pub max_body_bytes: usize,
+    /// `SendMessageBatch` requests in flight at once.
+    pub in_flight: usize,
+    /// Retries of entries a batch reported as failed.
+    pub max_retries: u32,
+}
+
+impl Default for SqsOptions {
+    fn default() -> Self {
+        // 64 KiB: SQS bills each 64 KiB chunk of a request as one request.
+        Self {
+            max_body_bytes: 64 * 1024,
+            in_flight: 8,
+            max_retries: 8,
+        }
+    }
+}
+
+/// What a run sent.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct SendReport {
+    pub events_sent: u64,
+    pub messages_sent: u64,
+    pub requests: u64,
+    /// Events not sent after every retry (or too large for any message).
+    pub events_failed: u64,
+    /// Events handed to batches (sent + failed, less the oversize).
+    #[serde(skip)]
+    pub dispatched: u64,
+}
+
+impl SendReport {
+    fn add(&mut self, other: &SendReport) {
+        self.events_sent += other.events_sent;
+        self.messages_sent += other.messages_sent;
+        self.requests += other.requests;
+        self.events_failed += other.events_failed;
+        self.dispatched += other.dispatched;
+    }
+}
+
+pub struct SqsSink {
+    client: Client,
+    queue_url: String,
+    /// Cap on one body and on one batch's total payload (the queue's maximum message size).
+    queue_max: usize,
+    options: SqsOptions,
+}
+
+/// One message: its body and how many events it carries.
+struct Message {
+    body: String,
+    events: u64,
+}
+
+impl SqsSink {
+    /// Resolves the queue and reads its maximum message size: an unreachable or missing queue
+    /// fails here, before anything is sent.
+    pub async fn connect(
+        client: Client,
+        queue: QueueRef,
+        options: SqsOptions,
+    ) -> anyhow::Result<Self> {
+        let queue_url = match queue {
+            QueueRef::Url(url) => url,
+            QueueRef::Name(name) => client
+                .get_queue_url()
+                .queue_name(&name)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--queue {name}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(&e)
+                    )
+                })?
+                .queue_url
+                .ok_or_else(|| anyhow::anyhow!("--queue {name}: no URL returned"))?,
+        };
+        let attributes = client
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(QueueAttributeName::MaximumMessageSize)
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "queue {queue_url}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                )
+            })?;
+        let queue_max = attributes
+            .attributes
+            .and_then(|a| {
+                a.get(&QueueAttributeName::MaximumMessageSize)
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(256 * 1024);
+        Ok(Self {
+            client,
+            queue_url,
+            queue_max,
+            options,
+        })
+    }
+
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+
+    /// Sends every line; returns when all batches are done.
+    pub async fn send_all(&self, lines: impl Iterator<Item = Vec<u8>>) -> SendReport {
+        let body_cap = if self.options.max_body_bytes == 0 {
+            0
+        } else {
+            self.options.max_body_bytes.min(self.queue_max)
+        };
+        let mut report = SendReport::default();
+        let mut tasks: JoinSet<SendReport> = JoinSet::new();
+        let mut batch: Vec<Message> = Vec::with_capacity(10);
+        let mut batch_bytes = 0;
+        let mut body = String::new();
+        let mut body_events = 0u64;
+        let mut oversize = 0u64;
+
+        let flush_body = |body: &mut String,
+                          body_events: &mut u64,
+                          batch: &mut Vec<Message>,
+                          batch_bytes: &mut usize|
+         -> Option<Vec<Message>> {
+            if *body_events == 0 {
+                return None;
+            }
+            let message = Message {
+                body: std::mem::take(body),
+                events: std::mem::take(body_events),
+            };
+            let mut full = None;
+            if batch.len() == 10 || *batch_bytes + message.body.len() > self.queue_max {
+                full = Some(std::mem::take(batch));
+                *batch_bytes = 0;
+            }
+            *batch_bytes += message.body.len();
+            batch.push(message);
+            full
+        };
+
+        for line in lines {
+            // SQS bodies are Unicode text; the generator only produces UTF-8 for this sink.
+            let line = String::from_utf8_lossy(&line).into_owned();
+            if line.len() > self.queue_max {
+                oversize += 1;
+                continue;
+            }
+            let separator = usize::from(!body.is_empty());
+            if body_events > 0
+                && body.len() + separator + line.len() > body_cap
+                && let Some(full) =
+                    flush_body(&mut body, &mut body_events, &mut batch, &mut batch_bytes)
+            {
+                self.spawn(&mut tasks, full, &mut report).await;
+            }
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&line);
+            body_events += 1;
+        }
+        if let Some(full) = flush_body(&mut body, &mut body_events, &mut batch, &mut batch_bytes) {
+            self.spawn(&mut tasks, full, &mut report).await;
+        }
+        if !batch.is_empty() {
+            self.spawn(&mut tasks, batch, &mut report).await;
+        }
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(done) = done {
+                report.add(&done);
+            }
+        }
+        // Every event handed to a batch is sent or failed, even if its task died: count from
+        // what was confirmed sent, not from what tasks reported failing.
+        report.events_failed = oversize + (report.dispatched - report.events_sent);
+        report
+    }
+
+    /// Starts a batch, first waiting for a slot when `in_flight` batches are running.
+    async fn spawn(
+        &self,
+        tasks: &mut JoinSet<SendReport>,
+        batch: Vec<Message>,
+        report: &mut SendReport,
+    ) {
+        report.dispatched += batch.iter().map(|m| m.events).sum::<u64>();
+        while tasks.len() >= self.options.in_flight.max(1) {
+            if let Some(Ok(done)) = tasks.join_next().await {
+                report.add(&done);
+            }
+        }
+        let client = self.client.clone();
+        let url = self.queue_url.clone();
+        let max_retries = self.options.max_retries;
+        tasks.spawn(send_batch(client, url, batch, max_retries));
+    }
+}
+
+/// Sends one batch, retrying entries reported as failed; counts what never got through.
+async fn send_batch(
+    client: Client,
+    queue_url: String,
+    batch: Vec<Message>,
+    max_retries: u32,
+) -> SendReport {
+    let mut report = SendReport::default();
+    let mut pending: Vec<(String, Message)> = batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| (i.to_string(), m))
+        .collect();
+    let mut attempt = 0;
+    while !pending.is_empty() {
+        let entries = pending
+            .iter()
+            .map(|(id, m)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(id)
+                    .message_body(&m.body)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let Ok(entries) = entries else {
+            // Only missing required fields fail to build; both are always set.
+            break;
+        };
+        report.requests += 1;
+        let mut permanent = Vec::new();
+        match client
+            .send_message_batch()
+            .queue_url(&queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(output) => {
+                let ok: Vec<String> = output.successful.into_iter().map(|s| s.id).collect();
+                for failed in output.failed {
+                    if failed.sender_fault {
+                        permanent.push(failed.id);
+                    }
+                }
+                pending.retain(|(id, m)| {
+                    if ok.contains(id) {
+                        report.events_sent += m.events;
+                        report.messages_sent += 1;
+                        false
+                    } else if permanent.contains(id) {
+                        report.events_failed += m.events;
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+            Err(error) => {
+                tracing_error(&error);
+            }
+        }
+        if pending.is_empty() {
+            break;
+        }
+        attempt += 1;
+        if attempt > max_retries {
+            report.events_failed += pending.iter().map(|(_, m)| m.events).sum::<u64>();
+            break;
+        }
+        // 50 ms, 100 ms, 200 ms ... capped at 5 s.
+        tokio::time::sleep(Duration::from_millis((50u64 << attempt.min(7)).min(5_000))).await;
+    }
+    report
+}
+
+fn tracing_error<E: std::error::Error>(error: &E) {
+    eprintln!(
+        "generator: SendMessageBatch failed, retrying: {}",
+        aws_sdk_sqs::error::DisplayErrorContext(error)
+    );
+}
+
+/// An SQS client from the standard AWS chain (region, credentials, `AWS_ENDPOINT_URL`), with an
+/// optional endpoint override for moto or LocalStack.
+pub async fn client(endpoint_url: Option<&str>) -> Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(endpoint) = endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let config = loader.load().await;
+    Client::new(&config)
+}

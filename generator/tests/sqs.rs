@@ -1,0 +1,292 @@
+//! The SQS sink against a real SQS API (`moto_server`, started here on a free loopback port),
+//! and its retries against the SDK's own test tooling (`aws-smithy-mocks`): a 500 answered by
+//! the SDK's retry strategy, then a batch whose entries partly fail, retried by the sink.
+
+use std::collections::BTreeSet;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput;
+use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
+use aws_sdk_sqs::types::{BatchResultErrorEntry, SendMessageBatchResultEntry};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use behavior_generator::sqs::{QueueRef, SendReport, SqsOptions, SqsSink};
+
+use behavior_generator::{Config, Simulation};
+
+/// A `moto_server` child process on a free loopback port, stopped on drop.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let binary = std::env::var("BEHAVIOR_MOTO_SERVER").unwrap_or_else(|_| {
+            let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
+            if std::path::Path::new(venv).exists() {
+                venv.to_string()
+            } else {
+                "moto_server".to_string()
+            }
+        });
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {binary} ({e}): scripts/test installs moto[server] into .venv")
+            });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn client(&self) -> Client {
+        let config = aws_sdk_sqs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(&self.url)
+            .build();
+        Client::from_conf(config)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn event_ids(lines: impl IntoIterator<Item = Vec<u8>>) -> BTreeSet<String> {
+    lines
+        .into_iter()
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_slice(&line).unwrap();
+            event["event_id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// Receives until the queue is empty; returns every line of every body and the message count.
+async fn drain(client: &Client, url: &str) -> (Vec<Vec<u8>>, usize) {
+    let (mut lines, mut messages, mut empty) = (Vec::new(), 0, 0);
+    while empty < 2 {
+        let out = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let received = out.messages.unwrap_or_default();
+        if received.is_empty() {
+            empty += 1;
+            continue;
+        }
+        for message in received {
+            messages += 1;
+            let body = message.body.unwrap();
+            lines.extend(body.lines().map(|l| l.as_bytes().to_vec()));
+            client
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(message.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    (lines, messages)
+}
+
+async fn round_trip(
+    moto: &Moto,
+    queue: &str,
+    events: usize,
+    max_body_bytes: usize,
+) -> (SendReport, usize) {
+    let client = moto.client();
+    client
+        .create_queue()
+        .queue_name(queue)
+        .send()
+        .await
+        .unwrap();
+    let options = SqsOptions {
+        max_body_bytes,
+        ..SqsOptions::default()
+    };
+    let sink = SqsSink::connect(client.clone(), QueueRef::Name(queue.into()), options)
+        .await
+        .unwrap();
+    let sent: Vec<Vec<u8>> = Simulation::new(behavior_schema::registry(), Config::default())
+        .take(events)
+        .collect();
+    let report = sink.send_all(sent.clone().into_iter()).await;
+    let (received, messages) = drain(&client, sink.queue_url()).await;
+    assert_eq!(received.len(), events, "every event arrives exactly once");
+    assert_eq!(event_ids(received), event_ids(sent));
+    (report, messages)
+}
+
+#[tokio::test]
+async fn events_arrive_exactly_once_with_and_without_packing() {
+    let moto = Moto::start();
+    let (packed, messages) = round_trip(&moto, "packed", 5_000, 64 * 1024).await;
+    assert_eq!((packed.events_sent, packed.events_failed), (5_000, 0));
+    assert_eq!(packed.messages_sent as usize, messages);
+    assert!(
+        messages < 100,
+        "5,000 events of ~650 bytes pack into few 64 KiB bodies: {messages}"
+    );
+    let (single, messages) = round_trip(&moto, "single", 300, 0).await;
+    assert_eq!(
+        (single.events_sent, single.messages_sent, messages),
+        (300, 300, 300)
+    );
+    assert_eq!(single.requests, 30, "ten entries per SendMessageBatch");
+}
+
+#[tokio::test]
+async fn an_unreachable_queue_fails_before_sending() {
+    let moto = Moto::start();
+    let result = SqsSink::connect(
+        moto.client(),
+        QueueRef::Name("missing".into()),
+        SqsOptions::default(),
+    )
+    .await;
+    assert!(result.is_err());
+}
+
+fn ok_entry(id: &str) -> SendMessageBatchResultEntry {
+    SendMessageBatchResultEntry::builder()
+        .id(id)
+        .message_id(format!("m{id}"))
+        .md5_of_message_body("-")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn throttled_and_partly_failed_batches_are_retried() {
+    let attributes = mock!(Client::get_queue_attributes)
+        .then_output(|| GetQueueAttributesOutput::builder().build());
+    // Three messages (ids 0, 1, 2) in one batch: first a 500 (retried by the SDK), then entry
+    // 1 fails with a server-side error (retried by the sink), then it succeeds.
+    let batch = mock!(Client::send_message_batch)
+        .sequence()
+        .http_status(500, None)
+        .output(|| {
+            SendMessageBatchOutput::builder()
+                .successful(ok_entry("0"))
+                .successful(ok_entry("2"))
+                .failed(
+                    BatchResultErrorEntry::builder()
+                        .id("1")
+                        .sender_fault(false)
+                        .code("InternalError")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap()
+        })
+        .output(|| {
+            SendMessageBatchOutput::builder()
+                .successful(ok_entry("1"))
+                .set_failed(Some(vec![]))
+                .build()
+                .unwrap()
+        })
+        .build();
+    let client = mock_client!(
+        aws_sdk_sqs,
+        RuleMode::MatchAny,
+        [&attributes, &batch],
+        |config| {
+            config.retry_config(
+                aws_sdk_sqs::config::retry::RetryConfig::standard().with_max_attempts(3),
+            )
+        }
+    );
+    // Bodies just over a third of 2 KiB: one event per message.
+    let options = SqsOptions {
+        max_body_bytes: 700,
+        ..SqsOptions::default()
+    };
+    let sink = SqsSink::connect(client, QueueRef::Url("https://sqs.test/q".into()), options)
+        .await
+        .unwrap();
+    let line = |n: u8| vec![b'a' + n; 600];
+    let report = sink.send_all([line(0), line(1), line(2)].into_iter()).await;
+    assert_eq!(
+        (
+            report.events_sent,
+            report.messages_sent,
+            report.requests,
+            report.events_failed
+        ),
+        (3, 3, 2, 0)
+    );
+    assert_eq!(
+        batch.num_calls(),
+        3,
+        "one 500, one partial failure, one retry of the failed entry"
+    );
+}
+
+#[tokio::test]
+async fn entries_that_keep_failing_are_counted_not_dropped() {
+    let attributes = mock!(Client::get_queue_attributes)
+        .then_output(|| GetQueueAttributesOutput::builder().build());
+    let batch = mock!(Client::send_message_batch).then_output(|| {
+        SendMessageBatchOutput::builder()
+            .set_successful(Some(vec![]))
+            .failed(
+                BatchResultErrorEntry::builder()
+                    .id("0")
+                    .sender_fault(false)
+                    .code("InternalError")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    });
+    let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&attributes, &batch]);
+    let options = SqsOptions {
+        max_body_bytes: 0,
+        max_retries: 2,
+        ..SqsOptions::default()
+    };
+    let sink = SqsSink::connect(client, QueueRef::Url("https://sqs.test/q".into()), options)
+        .await
+        .unwrap();
+    let report = sink.send_all([b"{}".to_vec()].into_iter()).await;
+    assert_eq!(
+        (report.events_sent, report.events_failed, report.requests),
+        (0, 1, 3)
+    );
+}
