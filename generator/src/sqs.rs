@@ -95,12 +95,7 @@ impl SqsSink {
                 .queue_name(&name)
                 .send()
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "--queue {name}: {}",
-                        aws_sdk_sqs::error::DisplayErrorContext(&e)
-                    )
-                })?
+                .map_err(|e| anyhow::anyhow!("--queue {name}: {}", describe(&e)))?
                 .queue_url
                 .ok_or_else(|| anyhow::anyhow!("--queue {name}: no URL returned"))?,
         };
@@ -110,12 +105,7 @@ impl SqsSink {
             .attribute_names(QueueAttributeName::MaximumMessageSize)
             .send()
             .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "queue {queue_url}: {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(&e)
-                )
-            })?;
+            .map_err(|e| anyhow::anyhow!("queue {queue_url}: {}", describe(&e)))?;
         let queue_max = attributes
             .attributes
             .and_then(|a| {
@@ -305,11 +295,20 @@ async fn send_batch(
     report
 }
 
-fn tracing_error<E: std::error::Error>(error: &E) {
+fn tracing_error<E: ProvideErrorMetadata + std::error::Error>(error: &E) {
     eprintln!(
         "generator: SendMessageBatch failed, retrying: {}",
-        aws_sdk_sqs::error::DisplayErrorContext(error)
+        describe(error)
     );
+}
+
+/// One line: the service's error code and message, or the transport error's cause chain.
+fn describe<E: ProvideErrorMetadata + std::error::Error>(error: &E) -> String {
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
+    }
 }
 
 /// An SQS client from the standard AWS chain (region, credentials, `AWS_ENDPOINT_URL`), with an
