@@ -63,9 +63,13 @@ fn corpus() -> Vec<Case> {
     vec![
         Case {
             name: "truncated JSON",
-            body: valid[..valid.len() / 2].to_vec(),
+            // Cut inside the sku's value: the error names the field it broke off in.
+            body: {
+                let at = valid.windows(7).position(|w| w == b"\"sku\":\"").unwrap() + 10;
+                valid[..at].to_vec()
+            },
             kind: ErrorKind::MalformedJson,
-            path: "$",
+            path: "$.sku",
         },
         Case {
             name: "not JSON",
