@@ -17,6 +17,7 @@
 pub mod catalog;
 pub mod dirty;
 pub mod model;
+pub mod pace;
 pub mod population;
 pub mod sqs;
 

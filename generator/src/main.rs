@@ -4,9 +4,13 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use behavior_generator::pace::Paced;
 use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
 use behavior_generator::{Config, Defect, Dirty, Simulation};
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
 
 /// Simulates a shop's visitors (sessions, funnels, a Zipf-skewed catalog) and writes their
 /// events as NDJSON, in event-time order.
@@ -15,9 +19,17 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// How many events to write.
-    #[arg(long, default_value_t = 10_000)]
-    count: u64,
+    /// How many events to write (default 10,000, or unlimited with --duration).
+    #[arg(long)]
+    count: Option<u64>,
+    /// Events per second in wall-clock time; event times then follow the wall clock.
+    /// Without it, events are written as fast as possible in simulated time (a day of traffic
+    /// in seconds).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    duration: Option<f64>,
     /// Seed of the random source: the same seed and options give byte-identical output.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -86,7 +98,13 @@ fn main() -> anyhow::Result<()> {
     if args.users == 0 {
         anyhow::bail!("--users must be at least 1");
     }
-    let config = Config {
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        anyhow::bail!("--rate must be a positive number of events per second");
+    }
+    if args.duration.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
+        anyhow::bail!("--duration must be a positive number of seconds");
+    }
+    let mut config = Config {
         seed: args.seed,
         users: args.users,
         anonymous_share: args.anonymous_share,
@@ -94,6 +112,17 @@ fn main() -> anyhow::Result<()> {
         diurnal: !args.no_diurnal,
         ..Config::default()
     };
+    if let Some(rate) = args.rate {
+        // Wall-clock traffic: sessions start now and arrive at the rate that yields `rate`
+        // events per second (about 5.5 events per session with the default funnel).
+        config.start = behavior_runtime::Timestamp::from_micros(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as i64),
+        );
+        config.sessions_per_second = rate / 5.5;
+        config.diurnal = false;
+    }
     let queue = match (&args.queue_url, &args.queue) {
         (Some(url), _) => Some(QueueRef::Url(url.clone())),
         (None, Some(name)) => Some(QueueRef::Name(name.clone())),
@@ -117,13 +146,25 @@ fn main() -> anyhow::Result<()> {
         args.dirty_rate,
         args.seed,
     );
-    for line in stream.by_ref().take(args.count as usize) {
+    let bar = progress();
+    for line in Paced::new(
+        stream.by_ref(),
+        args.rate,
+        args.duration.map(Duration::from_secs_f64),
+    )
+    .take(limit(&args))
+    {
+        if events.is_multiple_of(4096) {
+            bar.set_position(events);
+            bar.set_message(format!("{} MB", bytes >> 20));
+        }
         out.write_all(&line)?;
         out.write_all(b"\n")?;
         bytes += line.len() as u64 + 1;
         events += 1;
     }
     out.flush()?;
+    bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let invalid: u64 = stream
         .counts()
@@ -167,7 +208,12 @@ fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<(
         let started = std::time::Instant::now();
         let mut stream = Dirty::new(Simulation::new(behavior_schema::registry(), config), args.dirty_rate, args.seed)
             .without(Defect::InvalidUtf8);
-        let report = sink.send_all(stream.by_ref().take(args.count as usize)).await;
+        let bar = progress();
+        let lines = Paced::new(stream.by_ref(), args.rate, args.duration.map(Duration::from_secs_f64))
+            .take(limit(args))
+            .inspect(|_| bar.inc(1));
+        let report = sink.send_all(lines).await;
+        bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
         let invalid: u64 = stream.counts().iter().filter(|(d, _)| d.invalid()).map(|(_, n)| n).sum();
         let summary = serde_json::json!({
@@ -195,4 +241,28 @@ fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<(
         }
         Ok(())
     })
+}
+
+/// Events to produce: `--count`, else unlimited with `--duration`, else 10,000.
+fn limit(args: &Args) -> usize {
+    match (args.count, args.duration) {
+        (Some(count), _) => count as usize,
+        (None, Some(_)) => usize::MAX,
+        (None, None) => 10_000,
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise (pipes, CI).
+fn progress() -> ProgressBar {
+    let bar = ProgressBar::no_length();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} events ({per_sec}), {msg}, {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
 }

@@ -191,8 +191,10 @@ impl Simulation {
     }
 
     fn emit<E: serde::Serialize>(&mut self, time: Timestamp, event: &E) {
+        // Sized for a typical event up front: growing from empty costs more than writing it.
+        let mut json = Vec::with_capacity(1024);
         // Serializing catalog types into a Vec cannot fail.
-        let json = serde_json::to_vec(event).unwrap_or_default();
+        let _ = serde_json::to_writer(&mut json, event);
         self.push(time, json);
     }
 
