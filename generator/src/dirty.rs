@@ -89,6 +89,15 @@ impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
         &self.counts
     }
 
+    /// How many lines so far carry a defect that makes them invalid.
+    pub fn invalid_injected(&self) -> u64 {
+        self.counts
+            .iter()
+            .filter(|(d, _)| d.invalid())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     fn inject(&mut self, defect: Defect, line: Vec<u8>) -> Vec<u8> {
         let mut line = line;
         match defect {

@@ -166,12 +166,7 @@ fn main() -> anyhow::Result<()> {
     out.flush()?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let invalid: u64 = stream
-        .counts()
-        .iter()
-        .filter(|(d, _)| d.invalid())
-        .map(|(_, n)| n)
-        .sum();
+    let invalid = stream.invalid_injected();
     let summary = serde_json::json!({
         "events": events,
         "bytes": bytes,
@@ -180,15 +175,14 @@ fn main() -> anyhow::Result<()> {
         "invalid_injected": invalid,
         "defects": stream.counts(),
     });
-    if args.json {
-        eprintln!("{summary}");
-    } else {
-        eprintln!(
-            "generator: {events} events, {bytes} bytes in {seconds:.2} s ({:.0} events/s); {invalid} invalid injected; defects: {}",
-            events as f64 / seconds.max(1e-9),
-            serde_json::to_string(stream.counts()).unwrap_or_default()
-        );
-    }
+    print_summary(
+        args.json,
+        &summary,
+        format!(
+            "{events} events, {bytes} bytes in {seconds:.2} s ({:.0} events/s)",
+            events as f64 / seconds.max(1e-9)
+        ),
+    );
     Ok(())
 }
 
@@ -203,19 +197,31 @@ fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<(
         .build()?;
     runtime.block_on(async {
         let client = behavior_generator::sqs::client(args.endpoint_url.as_deref()).await;
-        let options = SqsOptions { max_body_bytes: args.max_body_bytes, in_flight: args.in_flight, ..SqsOptions::default() };
+        let options = SqsOptions {
+            max_body_bytes: args.max_body_bytes,
+            in_flight: args.in_flight,
+            ..SqsOptions::default()
+        };
         let sink = SqsSink::connect(client, queue, options).await?;
         let started = std::time::Instant::now();
-        let mut stream = Dirty::new(Simulation::new(behavior_schema::registry(), config), args.dirty_rate, args.seed)
-            .without(Defect::InvalidUtf8);
+        let mut stream = Dirty::new(
+            Simulation::new(behavior_schema::registry(), config),
+            args.dirty_rate,
+            args.seed,
+        )
+        .without(Defect::InvalidUtf8);
         let bar = progress();
-        let lines = Paced::new(stream.by_ref(), args.rate, args.duration.map(Duration::from_secs_f64))
-            .take(limit(args))
-            .inspect(|_| bar.inc(1));
+        let lines = Paced::new(
+            stream.by_ref(),
+            args.rate,
+            args.duration.map(Duration::from_secs_f64),
+        )
+        .take(limit(args))
+        .inspect(|_| bar.inc(1));
         let report = sink.send_all(lines).await;
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let invalid: u64 = stream.counts().iter().filter(|(d, _)| d.invalid()).map(|(_, n)| n).sum();
+        let invalid = stream.invalid_injected();
         let summary = serde_json::json!({
             "queue_url": sink.queue_url(),
             "report": report,
@@ -224,20 +230,22 @@ fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<(
             "invalid_injected": invalid,
             "defects": stream.counts(),
         });
-        if args.json {
-            eprintln!("{summary}");
-        } else {
-            eprintln!(
-                "generator: {} events in {} messages ({} requests) to {} in {seconds:.2} s; {invalid} invalid injected; defects: {}",
+        print_summary(
+            args.json,
+            &summary,
+            format!(
+                "{} events in {} messages ({} requests) to {} in {seconds:.2} s",
                 report.events_sent,
                 report.messages_sent,
                 report.requests,
-                sink.queue_url(),
-                serde_json::to_string(stream.counts()).unwrap_or_default()
-            );
-        }
+                sink.queue_url()
+            ),
+        );
         if report.events_failed > 0 {
-            anyhow::bail!("{} events were not sent after retries", report.events_failed);
+            anyhow::bail!(
+                "{} events were not sent after retries",
+                report.events_failed
+            );
         }
         Ok(())
     })
@@ -265,4 +273,16 @@ fn progress() -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar
+}
+
+/// The final summary on stderr (stdout may carry the events): JSON, or one line for people.
+fn print_summary(json: bool, summary: &serde_json::Value, what: String) {
+    if json {
+        eprintln!("{summary}");
+    } else {
+        eprintln!(
+            "generator: {what}; {} invalid injected; defects: {}",
+            summary["invalid_injected"], summary["defects"]
+        );
+    }
 }
