@@ -1,118 +1,285 @@
-//! One batch: decode bodies, group accepted rows by (event type, version, event date), write
-//! one Parquet file per group and one quarantine file for the rejects.
+//! One batch of messages → the files it becomes, in memory: one Parquet file per (event type,
+//! version, event date) and one quarantine file for the rejects. Pure CPU, no I/O: the handler
+//! writes the files, and benchmarks measure exactly this.
 
-use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use arrow::array::TimestampMicrosecondArray;
+use arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::record_batch::RecordBatch;
+use base64::Engine;
+use behavior_runtime::logical::UTC;
 use behavior_runtime::parquet::write_parquet;
 use behavior_runtime::types::{Date, Timestamp};
 use behavior_runtime::{BatchDecoder, Counts, Limits, Outcome, Registry};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
-use crate::lake::LocalLake;
-
-/// What one batch produced.
-#[derive(Debug, Default)]
-pub struct BatchSummary {
-    pub counts: Counts,
-    pub files: usize,
-    pub bytes: usize,
-    /// Rows written per `<event_type>/v<version>` table.
-    pub rows: BTreeMap<String, usize>,
+/// One queue message: its id (unique per message, stable across redeliveries) and its body.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: String,
+    pub body: Vec<u8>,
 }
 
-/// Converts `bodies` (each one message body) into files in `lake`. `batch_key` names the files,
-/// so converting the same batch again overwrites them instead of adding duplicates.
-pub fn convert_batch(
-    registry: &Registry,
-    lake: &LocalLake,
-    bodies: &[&[u8]],
-    batch_key: &str,
-    received_at: Timestamp,
-) -> anyhow::Result<BatchSummary> {
-    let mut decoder = BatchDecoder::new(registry, Limits::default(), 4096);
-    let mut summary = BatchSummary::default();
-    let mut rejected = Vec::new();
-    for body in bodies {
-        let counts = decoder.decode_body(body, |outcome| {
-            if let Outcome::Rejected { raw, error } = outcome {
-                let record = serde_json::json!({
-                    "raw": String::from_utf8_lossy(raw),
-                    "error_kind": error.kind.as_str(),
-                    "field_path": error.path(),
-                    "event_type": error.event_type,
-                    "message": error.message,
-                    "received_at": received_at.to_string(),
-                });
-                rejected.push(record.to_string());
-            }
-        });
-        summary.counts.add(counts);
-    }
-    let name = file_name(batch_key);
-    for (kind, batch) in decoder.finish()? {
-        let descriptor = registry.kinds()[kind].descriptor();
-        for (date, part) in split_by_event_date(&batch)? {
-            let key = format!(
-                "{}/v{}/event_date={date}/{name}.parquet",
-                descriptor.event_type, descriptor.version
-            );
-            let bytes = write_parquet(descriptor, std::slice::from_ref(&part))?;
-            lake.put(&key, &bytes)?;
-            summary.files += 1;
-            summary.bytes += bytes.len();
-            *summary
-                .rows
-                .entry(format!("{}/v{}", descriptor.event_type, descriptor.version))
-                .or_default() += part.num_rows();
+impl Message {
+    pub fn new(id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            id: id.into(),
+            body: body.into(),
         }
     }
-    if !rejected.is_empty() {
-        let key = format!("_rejected/event_date={}/{name}.ndjson", received_at.date());
-        let mut body = rejected.join("\n");
-        body.push('\n');
-        lake.put(&key, body.as_bytes())?;
-        summary.files += 1;
-        summary.bytes += body.len();
+}
+
+/// A file to put in the lake, and which messages have rows in it: if the write fails, exactly
+/// those messages are not stored.
+#[derive(Debug)]
+pub struct OutputFile {
+    /// The key under the lake's prefix.
+    pub key: String,
+    pub bytes: Vec<u8>,
+    pub rows: usize,
+    /// `<event_type>/v<version>`, or `_rejected` for the quarantine.
+    pub table: String,
+    /// Indices into the batch's messages.
+    pub messages: Vec<u32>,
+}
+
+/// What one batch becomes.
+#[derive(Debug, Default)]
+pub struct Converted {
+    pub counts: Counts,
+    pub files: Vec<OutputFile>,
+    /// Messages skipped because the batch already held a message with the same id (SQS may
+    /// deliver a message twice, even within one batch): their events are counted once.
+    pub duplicate_messages: usize,
+}
+
+/// Why a batch could not be converted at all: never the input's fault (bad input is
+/// quarantined), so every message of the batch is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error("building Arrow arrays: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("writing Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("writing the quarantine: {0}")]
+    Quarantine(#[from] serde_json::Error),
+}
+
+/// Input bytes decoded before the builders are flushed into files: bounds memory per batch and
+/// stays far below Arrow's 32-bit offsets ([`behavior_runtime::registry::MAX_BATCH_INPUT_BYTES`]).
+pub const CHUNK_INPUT_BYTES: usize = 256 << 20;
+
+/// Prefix under which rejected events land.
+pub const QUARANTINE_PREFIX: &str = "_rejected";
+
+/// One rejected event as the quarantine stores it (one NDJSON line): loadable as JSON by any
+/// warehouse, and exact: `raw_base64` holds the bytes as received even when they are not UTF-8.
+#[derive(Debug, Serialize)]
+pub struct Rejection<'a> {
+    pub message_id: &'a str,
+    pub received_at: String,
+    /// The event type when the envelope could be read.
+    pub event_type: Option<&'a str>,
+    pub error_kind: &'static str,
+    /// JSONPath of the offending value (`$` for the event as a whole).
+    pub field_path: String,
+    pub error_message: &'a str,
+    /// The event's bytes as text (invalid UTF-8 replaced by U+FFFD).
+    pub raw: String,
+    pub raw_base64: String,
+}
+
+/// Converts a batch. `received_at` is stamped on every row (`_ingested_at`) and names the
+/// quarantine's date partition. File names derive from the batch's message ids, so converting
+/// the same batch again (a redelivery) overwrites its files instead of duplicating rows.
+pub fn convert(
+    registry: &Registry,
+    limits: Limits,
+    messages: &[Message],
+    received_at: Timestamp,
+) -> Result<Converted, ConvertError> {
+    let name = batch_name(messages);
+    let mut out = Converted::default();
+    let mut decoder = BatchDecoder::new(registry, limits, 4096);
+    // Per registry entry, the message index of each row: the `_message_id` column.
+    let mut row_messages: Vec<Vec<u32>> = vec![Vec::new(); registry.len()];
+    let mut quarantine = Vec::new();
+    let mut quarantine_messages = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut chunk = 0;
+    for (index, message) in messages.iter().enumerate() {
+        if !seen.insert(message.id.as_str()) {
+            out.duplicate_messages += 1;
+            continue;
+        }
+        if decoder.input_bytes() + message.body.len() > CHUNK_INPUT_BYTES {
+            flush(
+                registry,
+                &mut decoder,
+                &mut row_messages,
+                messages,
+                received_at,
+                &chunk_name(&name, chunk),
+                &mut out.files,
+            )?;
+            chunk += 1;
+        }
+        let index = index as u32;
+        let counts = decoder.decode_body(&message.body, |outcome| match outcome {
+            Outcome::Accepted { kind, .. } => row_messages[kind].push(index),
+            Outcome::Rejected { raw, error } => {
+                quarantine_messages.insert(index);
+                let line = serde_json::to_string(&Rejection {
+                    message_id: &message.id,
+                    received_at: received_at.to_string(),
+                    event_type: error.event_type.as_deref(),
+                    error_kind: error.kind.as_str(),
+                    field_path: error.path(),
+                    error_message: &error.message,
+                    raw: String::from_utf8_lossy(raw).into_owned(),
+                    raw_base64: base64::engine::general_purpose::STANDARD.encode(raw),
+                });
+                quarantine.push(line);
+            }
+        });
+        out.counts.add(counts);
     }
-    Ok(summary)
+    flush(
+        registry,
+        &mut decoder,
+        &mut row_messages,
+        messages,
+        received_at,
+        &chunk_name(&name, chunk),
+        &mut out.files,
+    )?;
+    if !quarantine.is_empty() {
+        let mut body = String::new();
+        for line in quarantine {
+            body.push_str(&line?);
+            body.push('\n');
+        }
+        out.files.push(OutputFile {
+            key: format!(
+                "{QUARANTINE_PREFIX}/event_date={}/{name}.ndjson",
+                received_at.date()
+            ),
+            rows: out.counts.rejected,
+            bytes: body.into_bytes(),
+            table: QUARANTINE_PREFIX.into(),
+            messages: quarantine_messages.into_iter().collect(),
+        });
+    }
+    Ok(out)
 }
 
-fn file_name(batch_key: &str) -> String {
-    let mut hasher = DefaultHasher::new();
-    batch_key.hash(&mut hasher);
-    format!("part-{:016x}", hasher.finish())
+/// `part-<hash>`: a stable hash (SHA-256, not std's hasher, which may change between Rust
+/// releases) of the batch's distinct message ids in sorted order, so the name does not depend
+/// on delivery order.
+pub fn batch_name(messages: &[Message]) -> String {
+    let ids: BTreeSet<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+    let mut hasher = Sha256::new();
+    for id in ids {
+        hasher.update(id.as_bytes());
+        hasher.update(b"\n");
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    format!("part-{hex}")
 }
 
-/// Rows grouped by the UTC date of their `event_time`.
-fn split_by_event_date(batch: &RecordBatch) -> anyhow::Result<Vec<(Date, RecordBatch)>> {
-    let column = batch
+fn chunk_name(name: &str, chunk: usize) -> String {
+    if chunk == 0 {
+        name.to_string()
+    } else {
+        format!("{name}-{chunk}")
+    }
+}
+
+/// Finishes the decoder's builders into Parquet files, one per (type, version, event date).
+fn flush(
+    registry: &Registry,
+    decoder: &mut BatchDecoder<'_>,
+    row_messages: &mut [Vec<u32>],
+    messages: &[Message],
+    received_at: Timestamp,
+    name: &str,
+    files: &mut Vec<OutputFile>,
+) -> Result<(), ConvertError> {
+    for (kind, batch) in decoder.finish()? {
+        let descriptor = registry.kinds()[kind].descriptor();
+        let rows = std::mem::take(&mut row_messages[kind]);
+        let batch = with_lineage(descriptor, batch, &rows, messages, received_at)?;
+        for (date, part, part_rows) in split_by_event_date(&batch, &rows)? {
+            let table = format!("{}/v{}", descriptor.event_type, descriptor.version);
+            let bytes = write_parquet(descriptor, std::slice::from_ref(&part))?;
+            let distinct: BTreeSet<u32> = part_rows.into_iter().collect();
+            files.push(OutputFile {
+                key: format!("{table}/event_date={date}/{name}.parquet"),
+                bytes,
+                rows: part.num_rows(),
+                table,
+                messages: distinct.into_iter().collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Appends `_ingested_at` and `_message_id` to a decoded batch: the lake schema.
+fn with_lineage(
+    descriptor: &behavior_runtime::EventDescriptor,
+    batch: RecordBatch,
+    rows: &[u32],
+    messages: &[Message],
+    received_at: Timestamp,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let ingested: ArrayRef = Arc::new(
+        TimestampMicrosecondArray::from_value(received_at.micros(), batch.num_rows())
+            .with_timezone(UTC),
+    );
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+        rows.iter().map(|&m| messages[m as usize].id.as_str()),
+    ));
+    let mut columns = batch.columns().to_vec();
+    columns.push(ingested);
+    columns.push(ids);
+    RecordBatch::try_new(descriptor.lake_schema(), columns)
+}
+
+/// Rows grouped by the UTC date of their `event_time`, with each group's message indices.
+fn split_by_event_date(
+    batch: &RecordBatch,
+    rows: &[u32],
+) -> Result<Vec<(Date, RecordBatch, Vec<u32>)>, arrow::error::ArrowError> {
+    let times = batch
         .column_by_name("event_time")
-        .ok_or_else(|| anyhow::anyhow!("no event_time column"))?;
-    let times = column
-        .as_any()
-        .downcast_ref::<TimestampMicrosecondArray>()
-        .ok_or_else(|| anyhow::anyhow!("event_time is not a microsecond timestamp"))?;
+        .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+        .ok_or_else(|| {
+            arrow::error::ArrowError::SchemaError(
+                "every event needs an event_time microsecond timestamp".into(),
+            )
+        })?;
     let mut groups: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
     for (row, micros) in times.values().iter().enumerate() {
         groups
-            .entry(Timestamp(*micros).date().0)
+            .entry(Timestamp::from_micros(*micros).date().0)
             .or_default()
             .push(row as u32);
     }
     if groups.len() == 1 {
-        let (day, _) = groups.into_iter().next().unwrap_or_default();
-        return Ok(vec![(Date(day), batch.clone())]);
+        let day = groups.into_keys().next().unwrap_or_default();
+        return Ok(vec![(Date(day), batch.clone(), rows.to_vec())]);
     }
     groups
         .into_iter()
-        .map(|(day, rows)| {
-            Ok((
-                Date(day),
-                take_record_batch(batch, &arrow::array::UInt32Array::from(rows))?,
-            ))
+        .map(|(day, group)| {
+            let messages = group.iter().map(|&r| rows[r as usize]).collect();
+            let part = take_record_batch(batch, &UInt32Array::from(group))?;
+            Ok((Date(day), part, messages))
         })
         .collect()
 }

@@ -1,8 +1,23 @@
-//! The converter: message bodies in, typed date-partitioned Parquet and a quarantine out.
+//! The converter: queue messages in, typed date-partitioned Parquet and a quarantine out.
 //!
-//! - [`lake`]: where files land (a local directory for now; S3 is issue 4);
-//! - [`batch`]: one batch of bodies → Parquet files per (type, version, event date) and
-//!   quarantine records, with accepted + rejected = received.
+//! - [`batch`]: one batch of messages → Parquet files per (type, version, event date) and a
+//!   quarantine file, in memory, with accepted + rejected = received;
+//! - [`handler`]: the one handler every runner shares: convert, write, report what was stored;
+//! - [`metrics`]: the per-batch summary line (CloudWatch embedded metric format);
+//! - [`lake`]: where files land (a local directory or `s3://bucket/prefix`);
+//! - [`queue`]: SQS and an in-process queue with SQS semantics;
+//! - runners: [`lambda`] (SQS event → partial batch response), [`poll`] (long-polls a queue
+//!   like Lambda's event source mapping) and [`files`] (NDJSON files → lake).
 
 pub mod batch;
+pub mod files;
+pub mod handler;
 pub mod lake;
+pub mod lambda;
+pub mod metrics;
+pub mod poll;
+pub mod queue;
+
+pub use batch::Message;
+pub use handler::{BatchReport, Handler};
+pub use lake::{Lake, LakeUri, S3Options};

@@ -10,6 +10,7 @@
 //! - [`dirty`]: defects injected at a rate (malformed JSON, wrong types, re-sends, late
 //!   events...), counted per kind.
 //!
+//! - [`pack`]: events packed into NDJSON message bodies under a size cap;
 //! - [`sqs`]: the SQS sink (packing, batching, bounded concurrency, retries).
 //!
 //! Everything draws from one seeded RNG: the same seed and options give the same bytes.
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod dirty;
 pub mod model;
 pub mod pace;
+pub mod pack;
 pub mod population;
 pub mod sqs;
 

@@ -14,6 +14,8 @@ use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
+use crate::pack::{Body, Packer};
+
 /// Where to send: a queue URL, or a name resolved with `GetQueueUrl`.
 #[derive(Clone, Debug)]
 pub enum QueueRef {
@@ -136,21 +138,16 @@ impl SqsSink {
         let mut tasks: JoinSet<SendReport> = JoinSet::new();
         let mut batch: Vec<Message> = Vec::with_capacity(10);
         let mut batch_bytes = 0;
-        let mut body = String::new();
-        let mut body_events = 0u64;
+        let mut packer = Packer::new(body_cap);
         let mut oversize = 0u64;
 
-        let flush_body = |body: &mut String,
-                          body_events: &mut u64,
-                          batch: &mut Vec<Message>,
-                          batch_bytes: &mut usize|
-         -> Option<Vec<Message>> {
-            if *body_events == 0 {
-                return None;
-            }
+        // Adds a packed body to the batch; returns the batch when it is full.
+        let add_body = |body: Body, batch: &mut Vec<Message>, batch_bytes: &mut usize| {
             let message = Message {
-                body: std::mem::take(body),
-                events: std::mem::take(body_events),
+                // Every line was made valid UTF-8 below, and newlines are ASCII.
+                body: String::from_utf8(body.bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                events: body.events,
             };
             let mut full = None;
             if batch.len() == 10 || *batch_bytes + message.body.len() > self.queue_max {
@@ -169,21 +166,15 @@ impl SqsSink {
                 oversize += 1;
                 continue;
             }
-            let separator = usize::from(!body.is_empty());
-            if body_events > 0
-                && body.len() + separator + line.len() > body_cap
-                && let Some(full) =
-                    flush_body(&mut body, &mut body_events, &mut batch, &mut batch_bytes)
+            if let Some(body) = packer.push(line.as_bytes())
+                && let Some(full) = add_body(body, &mut batch, &mut batch_bytes)
             {
                 self.spawn(&mut tasks, full, &mut report).await;
             }
-            if !body.is_empty() {
-                body.push('\n');
-            }
-            body.push_str(&line);
-            body_events += 1;
         }
-        if let Some(full) = flush_body(&mut body, &mut body_events, &mut batch, &mut batch_bytes) {
+        if let Some(body) = packer.finish()
+            && let Some(full) = add_body(body, &mut batch, &mut batch_bytes)
+        {
             self.spawn(&mut tasks, full, &mut report).await;
         }
         if !batch.is_empty() {

@@ -246,12 +246,38 @@ pub struct EventDescriptor {
     /// (`event_type`, `schema_version`) every event has.
     pub fields: Vec<FieldDesc>,
     schema: SchemaRef,
+    lake_schema: SchemaRef,
 }
 
 /// Wire key naming the event type; always the first column.
 pub const EVENT_TYPE_KEY: &str = "event_type";
 /// Optional wire key naming the schema version; absent means version 1.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
+
+/// Lake column: when the converter received the event.
+pub const INGESTED_AT_KEY: &str = "_ingested_at";
+/// Lake column: the id of the queue message that carried the event.
+pub const MESSAGE_ID_KEY: &str = "_message_id";
+
+/// Columns the converter appends to every lake row, after the event's own: where and when the
+/// row came from, so analysts can deduplicate (earliest ingestion wins) and trace a row back to
+/// its message. Never on the wire; the leading underscore keeps them apart from declared fields.
+pub static LINEAGE_FIELDS: [FieldDesc; 2] = [
+    FieldDesc {
+        name: INGESTED_AT_KEY,
+        doc: "When the converter received the event (UTC).",
+        ty: Logical::Timestamp,
+        nullable: false,
+        rules: &Rules::NONE,
+    },
+    FieldDesc {
+        name: MESSAGE_ID_KEY,
+        doc: "Id of the queue message that carried the event.",
+        ty: Logical::String,
+        nullable: false,
+        rules: &Rules::NONE,
+    },
+];
 
 impl EventDescriptor {
     pub fn new(
@@ -272,10 +298,14 @@ impl EventDescriptor {
             ("behavior.event_type".to_string(), event_type.to_string()),
             ("behavior.schema_version".to_string(), version.to_string()),
         ]);
-        let schema = Arc::new(Schema::new_with_metadata(
-            columns.collect::<Vec<_>>(),
-            metadata,
-        ));
+        let columns: Vec<_> = columns.collect();
+        let lake_columns: Vec<_> = columns
+            .iter()
+            .cloned()
+            .chain(LINEAGE_FIELDS.iter().map(|f| Arc::new(f.arrow_field())))
+            .collect();
+        let schema = Arc::new(Schema::new_with_metadata(columns, metadata.clone()));
+        let lake_schema = Arc::new(Schema::new_with_metadata(lake_columns, metadata));
         Self {
             event_type,
             version,
@@ -283,12 +313,18 @@ impl EventDescriptor {
             rust_name,
             fields,
             schema,
+            lake_schema,
         }
     }
 
     /// The Arrow schema of a batch of this event: `event_type`, then the declared fields.
     pub fn arrow_schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// The schema of this event's lake files: [`Self::arrow_schema`], then [`LINEAGE_FIELDS`].
+    pub fn lake_schema(&self) -> SchemaRef {
+        self.lake_schema.clone()
     }
 
     /// `<event_type>.v<version>`, the name used for exported files.

@@ -298,7 +298,7 @@ pub enum Outcome<'a> {
 }
 
 /// Counts for one body or batch. `accepted + rejected == received` always.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub received: usize,
     pub accepted: usize,

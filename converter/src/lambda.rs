@@ -1,0 +1,62 @@
+//! The Lambda runner: an SQS event in, a partial batch response out (`ReportBatchItemFailures`
+//! must be enabled on the event source mapping, as the infrastructure does).
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+use crate::batch::Message;
+use crate::handler::Handler;
+use crate::metrics::summary_line;
+
+/// Serves invocations until the runtime stops. The handler (its SDK clients included) is
+/// built once per container by the caller and borrowed by every invocation.
+pub async fn run(handler: Handler) -> Result<(), Error> {
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event| handle(handler, event))).await
+}
+
+/// One invocation. Fails only when nothing in the batch could be stored (Lambda then retries
+/// the whole batch); otherwise lists exactly the messages to deliver again.
+pub async fn handle(
+    handler: &Handler,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    let messages: Vec<Message> = event
+        .payload
+        .records
+        .into_iter()
+        .map(|record| {
+            Message::new(
+                record.message_id.unwrap_or_default(),
+                record.body.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let report = handler.handle(&messages).await;
+    println!(
+        "{}",
+        summary_line(&report, "lambda", crate::handler::now().micros() / 1000)
+    );
+    if report.nothing_stored() {
+        return Err(format!(
+            "none of the {} messages could be stored: {}",
+            report.messages,
+            report
+                .errors
+                .first()
+                .map_or("unknown error", String::as_str)
+        )
+        .into());
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = report
+        .failed
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    Ok(response)
+}

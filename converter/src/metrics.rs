@@ -1,0 +1,55 @@
+//! The one summary line per batch: a JSON log line that is also CloudWatch embedded metric
+//! format (EMF), so the counts become metrics (and alarms, such as the rejected-event rate)
+//! without any API call from the function.
+
+use serde_json::{Value, json};
+
+use crate::handler::BatchReport;
+
+/// CloudWatch namespace of the converter's metrics (the infrastructure's alarms use it).
+pub const NAMESPACE: &str = "BehaviorConverter";
+
+/// Metrics in the line, with their CloudWatch units.
+const METRICS: [(&str, &str); 7] = [
+    ("received", "Count"),
+    ("accepted", "Count"),
+    ("rejected", "Count"),
+    ("failed_messages", "Count"),
+    ("files", "Count"),
+    ("bytes", "Bytes"),
+    ("duration_ms", "Milliseconds"),
+];
+
+/// The summary of one batch as one JSON line. `service` names the runner (`lambda`, `poll`,
+/// `convert`) and is the metrics' one dimension.
+pub fn summary_line(report: &BatchReport, service: &str, timestamp_ms: i64) -> String {
+    let c = report.counts;
+    let metrics: Vec<Value> = METRICS
+        .iter()
+        .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
+        .collect();
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["service"]],
+                "Metrics": metrics,
+            }],
+        },
+        "service": service,
+        "message": "batch converted",
+        "messages": report.messages,
+        "duplicate_messages": report.duplicate_messages,
+        "received": c.received,
+        "accepted": c.accepted,
+        "rejected": c.rejected,
+        "balanced": c.accepted + c.rejected == c.received,
+        "failed_messages": report.failed.len(),
+        "files": report.files,
+        "bytes": report.bytes,
+        "duration_ms": report.duration.as_secs_f64() * 1000.0,
+        "errors": report.errors,
+    })
+    .to_string()
+}
