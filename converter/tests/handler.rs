@@ -1,0 +1,293 @@
+//! The Lambda handler, called the way the runtime calls it
+//! (`LambdaEvent::new(payload, Context::default())`), against a local lake in a temporary
+//! directory: mixed batches, multi-event bodies, every kind of bad body, redeliveries and
+//! write failures. The files written are read back with the parquet crate's reader.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use base64::Engine;
+use behavior_converter::lake::{Lake, LakeUri, S3Options};
+use behavior_converter::{Handler, Message, lambda};
+use behavior_runtime::{Faker, Limits};
+use lambda_runtime::{Context, LambdaEvent};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+/// A valid event of `event_type` with a chosen id and day (March 2026).
+fn event(event_type: &str, id: u32, day: u32) -> String {
+    let kind = behavior_schema::registry()
+        .kinds()
+        .iter()
+        .find(|k| k.descriptor().event_type == event_type)
+        .unwrap();
+    let mut fake = Vec::new();
+    kind.fake_json(&mut Faker::new(u64::from(id)), &mut fake);
+    let mut value: Value = serde_json::from_slice(&fake).unwrap();
+    value["event_id"] = Value::from(format!("00000000-0000-4000-8000-{id:012}"));
+    value["event_time"] = Value::from(format!("2026-03-{day:02}T12:00:00.000000Z"));
+    value.to_string()
+}
+
+fn sqs_event(messages: &[(&str, String)]) -> LambdaEvent<SqsEvent> {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .iter()
+        .map(|(id, body)| {
+            let mut message = SqsMessage::default();
+            message.message_id = Some(id.to_string());
+            message.body = Some(body.clone());
+            message
+        })
+        .collect();
+    LambdaEvent::new(event, Context::default())
+}
+
+async fn handler(root: &Path) -> Handler {
+    let uri = LakeUri::Local(root.to_path_buf());
+    let lake = Lake::open(&uri, &S3Options::default()).await.unwrap();
+    Handler::new(behavior_schema::registry(), lake, Limits::default())
+}
+
+/// Every file under `root`, relative, with its row count (Parquet) or line count (NDJSON).
+fn files(root: &Path) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let key = path.strip_prefix(root).unwrap().display().to_string();
+            assert!(!key.contains(".tmp"), "a temporary file was left: {key}");
+            let rows = if key.ends_with(".parquet") {
+                let file = std::fs::File::open(&path).unwrap();
+                ParquetRecordBatchReaderBuilder::try_new(file)
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .map(|b| b.unwrap().num_rows())
+                    .sum()
+            } else {
+                std::fs::read_to_string(&path).unwrap().lines().count()
+            };
+            out.insert(key, rows);
+        }
+    }
+    out
+}
+
+fn rows(files: &BTreeMap<String, usize>, prefix: &str) -> usize {
+    files
+        .iter()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .map(|(_, r)| r)
+        .sum()
+}
+
+fn quarantine(root: &Path) -> Vec<Value> {
+    files(root)
+        .keys()
+        .filter(|k| k.starts_with("_rejected/"))
+        .flat_map(|k| {
+            std::fs::read_to_string(root.join(k))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<Value>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn mixed_batch_lands_good_events_and_quarantines_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let multi = [
+        event("page_view", 2, 1),
+        event("search", 3, 1),
+        event("page_view", 4, 2),
+    ]
+    .join("\n");
+    let deep = format!(
+        r#"{{"deep":{}{},"event_type":"page_view"}}"#,
+        "[".repeat(40),
+        "]".repeat(40)
+    );
+    let response = lambda::handle(
+        &handler,
+        sqs_event(&[
+            ("m-good", event("purchase", 1, 1)),
+            ("m-multi", multi),
+            (
+                "m-mixed",
+                format!("{}\n{{\"event_type\":", event("search", 5, 1)),
+            ),
+            ("m-empty", String::new()),
+            ("m-blank", " \n\t ".into()),
+            ("m-deep", deep),
+            ("m-huge", " ".repeat(2 << 20)),
+            ("m-unknown", r#"{"event_type":"Page_View"}"#.into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let files = files(dir.path());
+    assert_eq!(rows(&files, "purchase/v1/event_date=2026-03-01/"), 1);
+    assert_eq!(rows(&files, "page_view/v1/event_date=2026-03-01/"), 1);
+    assert_eq!(rows(&files, "page_view/v1/event_date=2026-03-02/"), 1);
+    assert_eq!(rows(&files, "search/v1/event_date=2026-03-01/"), 2);
+    let rejected = quarantine(dir.path());
+    let kinds: BTreeMap<&str, &str> = rejected
+        .iter()
+        .map(|r| {
+            (
+                r["message_id"].as_str().unwrap(),
+                r["error_kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeMap::from([
+            ("m-blank", "empty"),
+            ("m-deep", "too_deep"),
+            ("m-empty", "empty"),
+            ("m-huge", "body_too_large"),
+            ("m-mixed", "malformed_json"),
+            ("m-unknown", "unknown_event_type"),
+        ])
+    );
+    assert_eq!(rejected.len(), 6);
+    let unknown = rejected
+        .iter()
+        .find(|r| r["message_id"] == "m-unknown")
+        .unwrap();
+    assert_eq!(unknown["field_path"], "$.event_type");
+    assert_eq!(unknown["raw"], r#"{"event_type":"Page_View"}"#);
+    assert!(unknown["received_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn a_batch_of_only_bad_messages_is_quarantined_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let response = lambda::handle(
+        &handler,
+        sqs_event(&[
+            ("a", "not json".into()),
+            ("b", "{}".into()),
+            ("c", "[1]".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(quarantine(dir.path()).len(), 3);
+    assert!(files(dir.path()).keys().all(|k| k.starts_with("_rejected/")));
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_quarantined_byte_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let mut body = event("search", 7, 1).into_bytes();
+    let at = body.len() - 3;
+    body[at] = 0xff;
+    let report = handler
+        .handle(&[Message::new("bad-utf8", body.clone())])
+        .await;
+    assert_eq!(report.counts.rejected, 1);
+    let rejected = quarantine(dir.path());
+    assert_eq!(rejected[0]["error_kind"], "invalid_utf8");
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rejected[0]["raw_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(raw, body);
+}
+
+#[tokio::test]
+async fn a_redelivered_batch_overwrites_its_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let batch = [
+        ("m1", event("page_view", 1, 1)),
+        ("m2", format!("{}\n{}", event("search", 2, 1), "oops")),
+    ];
+    lambda::handle(&handler, sqs_event(&batch)).await.unwrap();
+    let first = files(dir.path());
+    assert_eq!(first.values().sum::<usize>(), 3);
+    // The same batch again, in another order (SQS does not keep order): same files, same rows.
+    let reversed = [batch[1].clone(), batch[0].clone()];
+    lambda::handle(&handler, sqs_event(&reversed)).await.unwrap();
+    assert_eq!(files(dir.path()), first);
+
+    // A message delivered twice within one batch is counted and written once.
+    let dir = tempfile::tempdir().unwrap();
+    let handler = self::handler(dir.path()).await;
+    let messages = [
+        Message::new("m1", batch[0].1.as_bytes()),
+        Message::new("m1", batch[0].1.as_bytes()),
+    ];
+    let report = handler.handle(&messages).await;
+    assert_eq!(report.duplicate_messages, 1);
+    assert_eq!(report.counts.received, 1);
+    assert_eq!(files(dir.path()).values().sum::<usize>(), 1);
+}
+
+#[tokio::test]
+async fn failed_writes_are_reported_for_exactly_the_messages_they_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    // A plain file where the purchase table's directory must go: every write under it fails.
+    std::fs::write(dir.path().join("purchase"), b"in the way").unwrap();
+    let response = lambda::handle(
+        &handler,
+        sqs_event(&[
+            ("only-page-view", event("page_view", 1, 1)),
+            (
+                "has-purchase",
+                format!("{}\n{}", event("search", 2, 1), event("purchase", 3, 1)),
+            ),
+            ("purchase-other-day", event("purchase", 4, 9)),
+            ("bad", "{".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    let mut failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    failed.sort();
+    assert_eq!(failed, ["has-purchase", "purchase-other-day"]);
+    let files = files(dir.path());
+    assert_eq!(rows(&files, "page_view/"), 1);
+    assert_eq!(rows(&files, "_rejected/"), 1);
+}
+
+#[tokio::test]
+async fn the_invocation_fails_only_when_nothing_could_be_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(&dir.path().join("lake")).await;
+    // The lake's root disappears and a file takes its place: no write can succeed.
+    std::fs::remove_dir_all(dir.path().join("lake")).unwrap();
+    std::fs::write(dir.path().join("lake"), b"not a directory").unwrap();
+    let error = lambda::handle(
+        &handler,
+        sqs_event(&[("a", event("page_view", 1, 1)), ("b", "{".into())]),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("none of the 2 messages could be stored"),
+        "{error}"
+    );
+}
