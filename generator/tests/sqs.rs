@@ -3,12 +3,8 @@
 //! the SDK's retry strategy, then a batch whose entries partly fail, retried by the sink.
 
 use std::collections::BTreeSet;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::{BatchResultErrorEntry, SendMessageBatchResultEntry};
@@ -16,67 +12,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use behavior_generator::sqs::{QueueRef, SendReport, SqsOptions, SqsSink};
 
 use behavior_generator::{Config, Simulation};
-
-/// A `moto_server` child process on a free loopback port, stopped on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let binary = std::env::var("BEHAVIOR_MOTO_SERVER").unwrap_or_else(|_| {
-            let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
-            if std::path::Path::new(venv).exists() {
-                venv.to_string()
-            } else {
-                "moto_server".to_string()
-            }
-        });
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {binary} ({e}): scripts/test installs moto[server] into .venv")
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn client(&self) -> Client {
-        let config = aws_sdk_sqs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-            .endpoint_url(&self.url)
-            .build();
-        Client::from_conf(config)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use behavior_tests::moto::Moto;
 
 fn event_ids(lines: impl IntoIterator<Item = Vec<u8>>) -> BTreeSet<String> {
     lines
@@ -126,7 +62,7 @@ async fn round_trip(
     events: usize,
     max_body_bytes: usize,
 ) -> (SendReport, usize) {
-    let client = moto.client();
+    let client = moto.sqs();
     client
         .create_queue()
         .queue_name(queue)
@@ -172,7 +108,7 @@ async fn events_arrive_exactly_once_with_and_without_packing() {
 async fn an_unreachable_queue_fails_before_sending() {
     let moto = Moto::start();
     let result = SqsSink::connect(
-        moto.client(),
+        moto.sqs(),
         QueueRef::Name("missing".into()),
         SqsOptions::default(),
     )

@@ -1,1 +1,47 @@
+//! Support for the end-to-end tests: real services on loopback ports, the workspace's built
+//! binaries, and the project's Python (pyarrow, boto3) as the independent reader.
+//!
+//! - [`moto`]: `moto_server` (SQS and S3) on a free loopback port, with SDK clients;
+//! - [`proxy`]: a TCP proxy that can be switched to answer 503, for fault injection;
+//! - [`bin`] and [`python`]: the binaries under test and the independent reader.
 
+pub mod moto;
+pub mod proxy;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A workspace binary built next to the running test (`cargo test --workspace --all-targets`
+/// builds every binary before any test runs).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join(name))
+        .expect("a target directory");
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with `cargo test --workspace --all-targets` (scripts/test)",
+        path.display()
+    );
+    path
+}
+
+/// The project's Python: `BEHAVIOR_PYTHON` (set by scripts/test), else `.venv/bin/python`.
+pub fn python() -> Command {
+    let python = std::env::var("BEHAVIOR_PYTHON").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").to_string()
+    });
+    assert!(
+        std::path::Path::new(&python).exists(),
+        "{python} is missing: scripts/test creates .venv with pyarrow, duckdb, boto3 and moto"
+    );
+    Command::new(python)
+}
+
+/// A script under `tests/python/`.
+pub fn python_script(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/python")).join(name)
+}

@@ -1,0 +1,104 @@
+//! A loopback TCP proxy in front of a service that can be told to fail: while failing, every
+//! new connection gets `503 Service Unavailable` and existing connections are cut, so the
+//! client sees the service down (its SDK retries, then gives up) until it is healthy again.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+pub struct FaultProxy {
+    pub url: String,
+    failing: watch::Sender<bool>,
+    /// Connections accepted, and those answered with 503.
+    connections: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl FaultProxy {
+    /// Proxies to `upstream` (`host:port`), healthy at first.
+    pub fn start(upstream: &str) -> FaultProxy {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the proxy");
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("a loopback port for the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let (failing, watcher) = watch::channel(false);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let upstream = upstream.to_string();
+        {
+            let (connections, refused) = (connections.clone(), refused.clone());
+            runtime.spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    connections.fetch_add(1, Ordering::Relaxed);
+                    let mut watcher = watcher.clone();
+                    let upstream = upstream.clone();
+                    let refused = refused.clone();
+                    tokio::spawn(async move {
+                        if *watcher.borrow_and_update() {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                            refuse(client).await;
+                            return;
+                        }
+                        let Ok(server) = TcpStream::connect(&upstream).await else {
+                            return;
+                        };
+                        let (mut client, mut server) = (client, server);
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            // Cut the connection the moment the service "goes down".
+                            _ = watcher.wait_for(|failing| *failing) => {}
+                        }
+                    });
+                }
+            });
+        }
+        FaultProxy {
+            url: format!("http://127.0.0.1:{port}"),
+            failing,
+            connections,
+            refused,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        let _ = self.failing.send(failing);
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// Reads the request head, answers 503 and closes.
+async fn refuse(mut client: TcpStream) {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match client.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let _ = client
+        .write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n\
+              Content-Length: 86\r\nConnection: close\r\n\r\n\
+              <Error><Code>ServiceUnavailable</Code><Message>injected by the test</Message></Error>\n",
+        )
+        .await;
+    let _ = client.shutdown().await;
+}

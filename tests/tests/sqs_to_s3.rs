@@ -1,0 +1,243 @@
+//! The whole system against real SQS and S3 APIs (`moto_server` on a loopback port): the
+//! `generator` binary sends dirty traffic to a queue, `converter poll` lands it in an S3 lake,
+//! and pyarrow reads every object back. Then the faults: S3 down for a while (a proxy
+//! answering 503) loses nothing, and a message that keeps failing reaches the dead-letter queue.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use behavior_tests::moto::Moto;
+use behavior_tests::proxy::FaultProxy;
+use behavior_tests::{bin, python, python_script};
+use serde_json::Value;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn check(output: Output, what: &str) -> Output {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Sends `count` events with `dirty_rate`; returns the generator's JSON summary.
+fn generate(moto: &Moto, queue_url: &str, count: u64, seed: u64, dirty_rate: f64) -> Value {
+    let output = moto
+        .command(bin("generator"))
+        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
+        .args(["--dirty-rate", &dirty_rate.to_string(), "--json"])
+        .args(["--queue-url", queue_url, "--endpoint-url", &moto.url])
+        .output()
+        .unwrap();
+    let output = check(output, "generator");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .expect("the generator's JSON summary");
+    serde_json::from_str(line).unwrap()
+}
+
+/// `converter poll` as a child process; S3 may go through another endpoint (the proxy).
+fn poll(moto: &Moto, queue_url: &str, s3_endpoint: &str, lake: &str, args: &[&str]) -> Child {
+    moto.command(bin("converter"))
+        .env("AWS_ENDPOINT_URL_SQS", &moto.url)
+        .env("AWS_ENDPOINT_URL_S3", s3_endpoint)
+        .env("RUST_LOG", "warn")
+        .args(["poll", "--queue-url", queue_url, "--lake", lake])
+        .args(["--s3-force-path-style", "--window", "0.5"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The per-batch summary lines `converter poll` printed (embedded metric format).
+fn batch_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn read_lake(moto: &Moto, lake: &str) -> Value {
+    let output = python()
+        .arg(python_script("read_lake.py"))
+        .args([lake, "--endpoint-url", &moto.url])
+        .envs(moto.env())
+        .output()
+        .unwrap();
+    let output = check(output, "read_lake.py");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn sum(batches: &[Value], field: &str) -> u64 {
+    batches.iter().map(|b| b[field].as_u64().unwrap()).sum()
+}
+
+/// The quarantine kind each invalid defect must produce (the generator's names).
+fn expected_kind(defect: &str) -> Option<&'static str> {
+    Some(match defect {
+        "malformed_json" | "truncated_json" => "malformed_json",
+        "wrong_type" | "epoch_timestamp" => "wrong_type",
+        "missing_field" => "missing_field",
+        "unknown_event_type" | "mixed_case_event_type" => "unknown_event_type",
+        "string_over_bound" => "too_long",
+        "invalid_utf8" => "invalid_utf8",
+        _ => return None,
+    })
+}
+
+#[test]
+fn dirty_traffic_lands_exactly_once_with_every_defect_quarantined() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let (queue, dlq) = rt.block_on(moto.queue_with_dlq("events", 5, 30));
+    rt.block_on(moto.s3().create_bucket().bucket("lake").send())
+        .unwrap();
+    let lake = "s3://lake/events";
+
+    let sent = generate(&moto, &queue, 20_000, 11, 0.05);
+    assert_eq!(sent["report"]["events_sent"], 20_000, "{sent}");
+    assert_eq!(sent["report"]["events_failed"], 0, "{sent}");
+    let invalid = sent["invalid_injected"].as_u64().unwrap();
+    let defects = sent["defects"].as_object().unwrap();
+    assert!(invalid > 500, "{sent}");
+
+    let child = poll(&moto, &queue, &moto.url, lake, &["--idle-exit", "3"]);
+    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let batches = batch_lines(&output);
+    assert!(batches.len() > 1);
+    assert!(batches.iter().all(|b| b["balanced"] == true));
+    assert_eq!(sum(&batches, "received"), 20_000);
+    assert_eq!(sum(&batches, "rejected"), invalid);
+    assert_eq!(sum(&batches, "failed_messages"), 0);
+    assert_eq!(rt.block_on(moto.queue_depth(&queue)), (0, 0), "all deleted");
+    assert_eq!(rt.block_on(moto.queue_depth(&dlq)), (0, 0));
+
+    let read = read_lake(&moto, lake);
+    // Every accepted event exactly once, save the generator's deliberate re-sends.
+    assert_eq!(read["rows"].as_u64().unwrap(), 20_000 - invalid, "{read}");
+    assert_eq!(read["repeated_rows"], defects["duplicate"], "{read}");
+    assert_eq!(read["quarantine_rows"].as_u64().unwrap(), invalid, "{read}");
+    let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
+    for (defect, count) in defects {
+        if let Some(kind) = expected_kind(defect) {
+            *expected.entry(kind).or_default() += count.as_u64().unwrap();
+        }
+    }
+    let found: BTreeMap<&str, u64> = read["quarantine"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, expected, "quarantine kinds vs injected defects");
+    // One Parquet schema per table, every row in its event date's partition, nothing else.
+    let tables = read["tables"].as_object().unwrap();
+    assert!(tables.len() >= 7, "{read}");
+    assert!(tables.values().all(|t| t["schemas"] == 1), "{read}");
+    assert_eq!(
+        read["rows_outside_their_date_partition"],
+        Value::Array(vec![])
+    );
+    assert_eq!(read["stray_objects"], Value::Array(vec![]));
+}
+
+/// Waits until `done` holds, or fails after `limit`.
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(moto.s3().create_bucket().bucket("lake").send())
+        .unwrap();
+    let upstream = moto.url.trim_start_matches("http://").to_string();
+    let proxy = FaultProxy::start(&upstream);
+    let lake = "s3://lake/events";
+
+    // 1. S3 goes down while events arrive, then comes back: every event lands once.
+    let (queue, dlq) = rt.block_on(moto.queue_with_dlq("events", 10, 30));
+    let child = poll(
+        &moto,
+        &queue,
+        &proxy.url,
+        lake,
+        &["--idle-exit", "6", "--visibility-timeout", "2"],
+    );
+    // The converter checks the bucket at start-up, through the proxy: then the outage starts.
+    wait_for(Duration::from_secs(30), "the converter to start", || {
+        proxy.connections() > 0
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    proxy.set_failing(true);
+    let sent = generate(&moto, &queue, 3_000, 5, 0.0);
+    assert_eq!(sent["report"]["events_sent"], 3_000);
+    wait_for(Duration::from_secs(60), "failed writes", || {
+        proxy.refused() >= 6
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let refused = proxy.refused();
+    proxy.set_failing(false);
+    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let batches = batch_lines(&output);
+    assert!(
+        sum(&batches, "failed_messages") > 0,
+        "the outage failed some batches"
+    );
+    let read = read_lake(&moto, lake);
+    assert_eq!(
+        read["rows"], 3_000,
+        "after recovery every event landed: {read}"
+    );
+    assert_eq!(read["distinct_event_ids"], 3_000, "{read}");
+    assert_eq!(read["quarantine_rows"], 0);
+    assert_eq!(rt.block_on(moto.queue_depth(&queue)), (0, 0));
+    assert_eq!(rt.block_on(moto.queue_depth(&dlq)), (0, 0));
+    eprintln!("outage: {refused} S3 connections refused; lake {read}");
+
+    // 2. S3 stays down: after maxReceiveCount deliveries the message is in the dead-letter
+    //    queue, not lost and not deleted.
+    let (poison, poison_dlq) = rt.block_on(moto.queue_with_dlq("poison", 2, 30));
+    let child = poll(
+        &moto,
+        &poison,
+        &proxy.url,
+        "s3://lake/poison",
+        &["--idle-exit", "8", "--visibility-timeout", "1"],
+    );
+    let before = proxy.connections();
+    wait_for(Duration::from_secs(30), "the converter to start", || {
+        proxy.connections() > before
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    proxy.set_failing(true);
+    let sent = generate(&moto, &poison, 5, 9, 0.0);
+    assert_eq!(sent["report"]["messages_sent"], 1);
+    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let batches = batch_lines(&output);
+    assert!(batches.len() >= 2, "delivered at least twice: {batches:?}");
+    assert!(batches.iter().all(|b| b["failed_messages"] == 1));
+    assert_eq!(rt.block_on(moto.queue_depth(&poison)), (0, 0));
+    assert_eq!(rt.block_on(moto.queue_depth(&poison_dlq)), (1, 0));
+}
