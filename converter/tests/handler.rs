@@ -188,7 +188,11 @@ async fn a_batch_of_only_bad_messages_is_quarantined_not_failed() {
     .unwrap();
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(quarantine(dir.path()).len(), 3);
-    assert!(files(dir.path()).keys().all(|k| k.starts_with("_rejected/")));
+    assert!(
+        files(dir.path())
+            .keys()
+            .all(|k| k.starts_with("_rejected/"))
+    );
 }
 
 #[tokio::test]
@@ -223,7 +227,9 @@ async fn a_redelivered_batch_overwrites_its_own_files() {
     assert_eq!(first.values().sum::<usize>(), 3);
     // The same batch again, in another order (SQS does not keep order): same files, same rows.
     let reversed = [batch[1].clone(), batch[0].clone()];
-    lambda::handle(&handler, sqs_event(&reversed)).await.unwrap();
+    lambda::handle(&handler, sqs_event(&reversed))
+        .await
+        .unwrap();
     assert_eq!(files(dir.path()), first);
 
     // A message delivered twice within one batch is counted and written once.
