@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use arrow::record_batch::RecordBatch;
-use behavior_bench::{Lines, generated_mix};
+use behavior_bench::{Lines, arrow_json_schema, generated_mix};
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -64,29 +64,6 @@ fn arrow_json(lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
         .iter_mut()
         .filter_map(|d| d.flush().unwrap())
         .collect()
-}
-
-/// The event's Arrow schema, adjusted to what arrow_json 60 can decode: enum columns as plain
-/// strings (it cannot decode into `Dictionary(Int8, Utf8)`) and UTC written as `+00:00`.
-fn arrow_json_schema(d: &behavior_runtime::EventDescriptor) -> arrow::datatypes::SchemaRef {
-    use arrow::datatypes::{DataType, Field, Schema};
-    let fields: Vec<Field> = d
-        .arrow_schema()
-        .fields()
-        .iter()
-        .map(|f| match f.data_type() {
-            DataType::Dictionary(_, value) => {
-                f.as_ref().clone().with_data_type(value.as_ref().clone())
-            }
-            // Same instant semantics; arrow_json parses named zones only with chrono-tz.
-            DataType::Timestamp(unit, Some(_)) => f
-                .as_ref()
-                .clone()
-                .with_data_type(DataType::Timestamp(*unit, Some("+00:00".into()))),
-            _ => f.as_ref().clone(),
-        })
-        .collect();
-    std::sync::Arc::new(Schema::new(fields))
 }
 
 /// A typed serde path per event type, behind one trait so the mix can dispatch on it.

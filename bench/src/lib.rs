@@ -22,3 +22,26 @@ pub fn generated_mix(registry: &Registry, count: u64, seed: u64) -> Lines {
         })
         .collect()
 }
+
+/// The event's Arrow schema, adjusted to what arrow_json 60 can decode: enum columns as plain
+/// strings (it cannot decode into `Dictionary(Int8, Utf8)`) and UTC written as `+00:00`.
+pub fn arrow_json_schema(d: &behavior_runtime::EventDescriptor) -> arrow::datatypes::SchemaRef {
+    use arrow::datatypes::{DataType, Field, Schema};
+    let fields: Vec<Field> = d
+        .arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, value) => {
+                f.as_ref().clone().with_data_type(value.as_ref().clone())
+            }
+            // Same instant semantics; arrow_json parses named zones only with chrono-tz.
+            DataType::Timestamp(unit, Some(_)) => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Timestamp(*unit, Some("+00:00".into()))),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    std::sync::Arc::new(Schema::new(fields))
+}

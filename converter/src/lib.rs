@@ -3,6 +3,8 @@
 //! - [`batch`]: one batch of messages → Parquet files per (type, version, event date) and a
 //!   quarantine file, in memory, with accepted + rejected = received;
 //! - [`handler`]: the one handler every runner shares: convert, write, report what was stored;
+//! - [`contract`]: environment variables, IAM actions and the response type the deployment
+//!   must match;
 //! - [`metrics`]: the per-batch summary line (CloudWatch embedded metric format);
 //! - [`lake`]: where files land (a local directory or `s3://bucket/prefix`);
 //! - [`queue`]: SQS and an in-process queue with SQS semantics;
@@ -10,6 +12,7 @@
 //!   like Lambda's event source mapping) and [`files`] (NDJSON files → lake).
 
 pub mod batch;
+pub mod contract;
 pub mod files;
 pub mod handler;
 pub mod lake;

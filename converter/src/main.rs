@@ -16,7 +16,7 @@ use behavior_converter::lake::{Lake, LakeUri, S3Options};
 use behavior_converter::metrics::summary_line;
 use behavior_converter::poll::{PollOptions, poll};
 use behavior_converter::queue::SqsQueue;
-use behavior_converter::{BatchReport, Handler, files, lambda};
+use behavior_converter::{BatchReport, Handler, contract, files, lambda};
 use behavior_runtime::Limits;
 use clap::{Args, Parser, Subcommand};
 
@@ -33,19 +33,19 @@ struct Cli {
 #[derive(Args)]
 struct Settings {
     /// The lake: a directory, file:///path or s3://bucket/prefix.
-    #[arg(long, env = "LAKE_URI", default_value = "lake", global = true)]
+    #[arg(long, env = contract::ENV_LAKE_URI, default_value = "lake", global = true)]
     lake: String,
     /// AWS endpoint override (moto, LocalStack); the SDK also reads AWS_ENDPOINT_URL.
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
     /// Path-style S3 addressing (moto, LocalStack, MinIO).
-    #[arg(long, env = "S3_FORCE_PATH_STYLE", global = true)]
+    #[arg(long, env = contract::ENV_S3_FORCE_PATH_STYLE, global = true)]
     s3_force_path_style: bool,
     /// One event over this many bytes is quarantined.
-    #[arg(long, env = "MAX_EVENT_BYTES", default_value_t = Limits::default().max_event_bytes, global = true)]
+    #[arg(long, env = contract::ENV_MAX_EVENT_BYTES, default_value_t = Limits::default().max_event_bytes, global = true)]
     max_event_bytes: usize,
     /// One message body over this many bytes is quarantined whole.
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, global = true)]
+    #[arg(long, env = contract::ENV_MAX_BODY_BYTES, default_value_t = Limits::default().max_body_bytes, global = true)]
     max_body_bytes: usize,
 }
 
@@ -58,7 +58,7 @@ enum Command {
     /// Example: `converter poll --queue-url $URL --lake s3://my-lake/events`
     Poll {
         /// The queue's URL.
-        #[arg(long, env = "QUEUE_URL")]
+        #[arg(long, env = contract::ENV_QUEUE_URL)]
         queue_url: String,
         /// Messages per batch.
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]

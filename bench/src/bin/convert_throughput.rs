@@ -1,0 +1,177 @@
+//! One conversion path over an NDJSON dataset, streamed the way the Lambda sees it: events
+//! packed into 64 KiB message bodies, bodies gathered into 6 MiB batches, each batch turned
+//! into Parquet bytes in memory (no I/O). Prints one JSON line: events/s, MB/s, output bytes,
+//! files and peak RSS. Run one path per process (peak RSS is per process), pinned to a core:
+//!
+//!   taskset -c 0 convert_throughput converter data.ndjson
+//!   taskset -c 0 convert_throughput arrow_json data.ndjson
+//!
+//! - `converter`: the converter's batch code, the same the Lambda handler runs (decode,
+//!   lineage columns, split by event date, Parquet, quarantine), minus the network;
+//! - `arrow_json`: `arrow_json`'s decoder with the project's own Arrow schema (as far as
+//!   arrow_json can decode it) and `ArrowWriter` with the same writer settings: one file per
+//!   event type per batch.
+
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+use behavior_bench::arrow_json_schema;
+use behavior_converter::Message;
+use behavior_generator::pack::Packer;
+use behavior_runtime::Limits;
+use behavior_runtime::parquet::writer_properties;
+use parquet::arrow::ArrowWriter;
+
+const BODY_BYTES: usize = 64 * 1024;
+/// Lambda's payload limit, the default batch; `BATCH_BYTES` overrides it (the poller may
+/// gather larger batches).
+const LAMBDA_BATCH_BYTES: usize = 6 * 1024 * 1024;
+
+#[derive(Default)]
+struct Totals {
+    events: u64,
+    input_bytes: u64,
+    output_bytes: u64,
+    files: u64,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
+        return Err("usage: convert_throughput <converter|arrow_json> <data.ndjson>".into());
+    };
+    let batch_limit: usize = match std::env::var("BATCH_BYTES") {
+        Ok(value) => value.parse()?,
+        Err(_) => LAMBDA_BATCH_BYTES,
+    };
+    let registry = behavior_schema::registry();
+    let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+    let mut totals = Totals::default();
+    let mut packer = Packer::new(BODY_BYTES);
+    let mut batch: Vec<Message> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut line = Vec::new();
+    let started = Instant::now();
+    let run =
+        |batch: &mut Vec<Message>, totals: &mut Totals| -> Result<(), Box<dyn std::error::Error>> {
+            match mode.as_str() {
+                "converter" => {
+                    let converted = behavior_converter::batch::convert(
+                        registry,
+                        Limits::default(),
+                        batch,
+                        behavior_converter::handler::now(),
+                    )?;
+                    assert_eq!(converted.counts.rejected, 0, "the dataset is clean");
+                    for file in &converted.files {
+                        totals.output_bytes += file.bytes.len() as u64;
+                        totals.files += 1;
+                    }
+                }
+                "arrow_json" => {
+                    let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
+                        (0..registry.len()).map(|_| None).collect();
+                    for message in batch.iter() {
+                        for event in message.body.split(|&b| b == b'\n') {
+                            let kind = registry.dispatch(event)?;
+                            let decoder = match &mut decoders[kind] {
+                                Some(decoder) => decoder,
+                                slot => slot.insert(
+                                    arrow_json::ReaderBuilder::new(arrow_json_schema(
+                                        registry.kinds()[kind].descriptor(),
+                                    ))
+                                    .with_batch_size(1 << 20)
+                                    .build_decoder()?,
+                                ),
+                            };
+                            decoder.decode(event)?;
+                            decoder.decode(b"\n")?;
+                        }
+                    }
+                    for (kind, decoder) in decoders.iter_mut().enumerate() {
+                        let Some(decoder) = decoder else { continue };
+                        let Some(records) = decoder.flush()? else {
+                            continue;
+                        };
+                        let descriptor = registry.kinds()[kind].descriptor();
+                        let mut out = Vec::new();
+                        let mut writer = ArrowWriter::try_new(
+                            &mut out,
+                            records.schema(),
+                            Some(writer_properties(descriptor)),
+                        )?;
+                        writer.write(&records)?;
+                        writer.close()?;
+                        totals.output_bytes += out.len() as u64;
+                        totals.files += 1;
+                    }
+                }
+                other => return Err(format!("unknown mode {other}").into()),
+            }
+            batch.clear();
+            Ok(())
+        };
+    let mut next_id = 0u64;
+    let mut add = |body: Vec<u8>, batch: &mut Vec<Message>, batch_bytes: &mut usize| {
+        next_id += 1;
+        *batch_bytes += body.len();
+        batch.push(Message::new(format!("m{next_id}"), body));
+    };
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        let event = line.strip_suffix(b"\n").unwrap_or(&line);
+        if event.is_empty() {
+            continue;
+        }
+        totals.events += 1;
+        totals.input_bytes += event.len() as u64 + 1;
+        if let Some(body) = packer.push(event) {
+            add(body.bytes, &mut batch, &mut batch_bytes);
+            if batch_bytes >= batch_limit {
+                run(&mut batch, &mut totals)?;
+                batch_bytes = 0;
+            }
+        }
+    }
+    if let Some(body) = packer.finish() {
+        add(body.bytes, &mut batch, &mut batch_bytes);
+    }
+    if !batch.is_empty() {
+        run(&mut batch, &mut totals)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "mode": mode,
+            "batch_bytes": batch_limit,
+            "events": totals.events,
+            "input_bytes": totals.input_bytes,
+            "seconds": seconds,
+            "events_per_second": totals.events as f64 / seconds,
+            "mb_per_second": totals.input_bytes as f64 / seconds / 1e6,
+            "output_bytes": totals.output_bytes,
+            "files": totals.files,
+            "peak_rss_mb": peak_rss_kib() as f64 / 1024.0,
+        })
+    );
+    Ok(())
+}
+
+/// The process's peak resident set (VmHWM), in KiB; 0 where /proc is not available.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
