@@ -47,3 +47,7 @@ pub const SQS_POLL_ACTIONS: [&str; 4] = [
 /// The Lambda's response type: partial batch responses must be enabled on the mapping
 /// (`function_response_types = ["ReportBatchItemFailures"]`).
 pub const FUNCTION_RESPONSE_TYPE: &str = "ReportBatchItemFailures";
+
+/// The value of the metrics' `service` dimension inside Lambda (the summary line's runner name);
+/// the rejected-event-rate alarm selects it.
+pub const METRICS_SERVICE_LAMBDA: &str = "lambda";

@@ -8,6 +8,29 @@ use crate::batch::Message;
 use crate::handler::Handler;
 use crate::metrics::summary_line;
 
+/// What the Lambda runtime library reads from the environment (and panics without): checked
+/// first, so running `converter lambda` outside Lambda is one clear error, not a panic.
+pub fn check_environment() -> Result<(), String> {
+    for name in [
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ] {
+        if std::env::var_os(name).is_none() {
+            return Err(format!(
+                "{name} is not set: not running inside Lambda (outside it, use `converter poll` or `converter convert`)"
+            ));
+        }
+    }
+    let memory = std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").unwrap_or_default();
+    if memory.parse::<i32>().is_err() {
+        return Err(format!(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE is {memory:?}, not a number of megabytes"
+        ));
+    }
+    Ok(())
+}
+
 /// Serves invocations until the runtime stops. The handler (its SDK clients included) is
 /// built once per container by the caller and borrowed by every invocation.
 pub async fn run(handler: Handler) -> Result<(), Error> {

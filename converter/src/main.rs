@@ -99,6 +99,16 @@ fn main() -> anyhow::Result<()> {
         }
     };
     init_logs(matches!(command, Command::Lambda));
+    // The default lake is a local directory: never what a function wants, so say so at once.
+    if matches!(command, Command::Lambda) && std::env::var_os(contract::ENV_LAKE_URI).is_none() {
+        anyhow::bail!(
+            "{} is not set: the function needs its lake, e.g. s3://bucket/prefix",
+            contract::ENV_LAKE_URI
+        );
+    }
+    if matches!(command, Command::Lambda) {
+        lambda::check_environment().map_err(anyhow::Error::msg)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
