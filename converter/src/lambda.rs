@@ -58,7 +58,11 @@ pub async fn handle(
     let report = handler.handle(&messages).await;
     println!(
         "{}",
-        summary_line(&report, "lambda", crate::handler::now().micros() / 1000)
+        summary_line(
+            &report,
+            crate::contract::METRICS_SERVICE_LAMBDA,
+            crate::handler::now().micros() / 1000
+        )
     );
     if report.nothing_stored() {
         return Err(format!(
