@@ -11,8 +11,9 @@ pub mod proxy;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// A workspace binary built next to the running test (`cargo test --workspace --all-targets`
-/// builds every binary before any test runs).
+/// A workspace binary built next to the running test: scripts/test builds them all
+/// (`cargo build --release --workspace --bins`) before `cargo test`, which builds only the
+/// binaries of packages that have integration tests.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
@@ -23,7 +24,7 @@ pub fn bin(name: &str) -> PathBuf {
         .expect("a target directory");
     assert!(
         path.exists(),
-        "{} is not built: run the tests with `cargo test --workspace --all-targets` (scripts/test)",
+        "{} is not built: run scripts/test, or `cargo build --release --workspace --bins` first",
         path.display()
     );
     path
