@@ -4,7 +4,10 @@
 //! conversion (reading and packing the file are timed apart), output bytes, files and peak RSS. Run one path per process (peak RSS is per process), pinned to a core:
 //!
 //!   taskset -c 0 convert_throughput converter data.ndjson
-//!   taskset -c 0 convert_throughput arrow_json data.ndjson
+//!   taskset -c 0 convert_throughput arrow_json data.ndjson [--out DIR]
+//!
+//! With `--out DIR` every file is also written under DIR (after the clock stops), so the
+//! side-by-side suite can read them back, count rows and compare schemas.
 //!
 //! - `converter`: the converter's batch code, the same the Lambda handler runs (decode,
 //!   lineage columns, split by event date, Parquet, quarantine), minus the network;
@@ -33,6 +36,7 @@ struct Totals {
     input_bytes: u64,
     output_bytes: u64,
     files: u64,
+    batches: u64,
     /// Time spent converting bodies to Parquet bytes (reading and packing the file excluded).
     convert_seconds: f64,
 }
@@ -40,7 +44,14 @@ struct Totals {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
-        return Err("usage: convert_throughput <converter|arrow_json> <data.ndjson>".into());
+        return Err(
+            "usage: convert_throughput <converter|arrow_json> <data.ndjson> [--out DIR]".into(),
+        );
+    };
+    let out_dir = match (args.get(3).map(String::as_str), args.get(4)) {
+        (None, _) => None,
+        (Some("--out"), Some(dir)) => Some(std::path::PathBuf::from(dir)),
+        _ => return Err("expected `--out DIR` after the data file".into()),
     };
     let batch_limit: usize = match std::env::var("BATCH_BYTES") {
         Ok(value) => value.parse()?,
@@ -66,12 +77,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         behavior_converter::handler::now(),
                     )?;
                     assert_eq!(converted.counts.rejected, 0, "the dataset is clean");
+                    totals.convert_seconds += converting.elapsed().as_secs_f64();
                     for file in &converted.files {
                         totals.output_bytes += file.bytes.len() as u64;
                         totals.files += 1;
+                        save(out_dir.as_deref(), &file.key, &file.bytes)?;
                     }
                 }
                 "arrow_json" => {
+                    let mut written = Vec::new();
                     let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
                         (0..registry.len()).map(|_| None).collect();
                     for message in batch.iter() {
@@ -107,11 +121,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         writer.close()?;
                         totals.output_bytes += out.len() as u64;
                         totals.files += 1;
+                        let key = format!(
+                            "{}/v{}/part-{:06}.parquet",
+                            descriptor.event_type, descriptor.version, totals.batches
+                        );
+                        written.push((key, out));
+                    }
+                    totals.convert_seconds += converting.elapsed().as_secs_f64();
+                    for (key, bytes) in &written {
+                        save(out_dir.as_deref(), key, bytes)?;
                     }
                 }
                 other => return Err(format!("unknown mode {other}").into()),
             }
-            totals.convert_seconds += converting.elapsed().as_secs_f64();
+            totals.batches += 1;
             batch.clear();
             Ok(())
         };
@@ -161,10 +184,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "mb_per_second": totals.input_bytes as f64 / totals.convert_seconds / 1e6,
             "output_bytes": totals.output_bytes,
             "files": totals.files,
+            "batches": totals.batches,
             "peak_rss_mb": peak_rss_kib() as f64 / 1024.0,
         })
     );
     Ok(())
+}
+
+/// Writes one output file under `dir` (when given) at `key`, creating its folders.
+fn save(dir: Option<&std::path::Path>, key: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let Some(dir) = dir else { return Ok(()) };
+    let path = dir.join(key);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)
 }
 
 /// The process's peak resident set (VmHWM), in KiB; 0 where /proc is not available.
