@@ -11,9 +11,9 @@ pub mod proxy;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// A workspace binary built next to the running test: scripts/test builds them all
-/// (`cargo build --release --workspace --bins`) before `cargo test`, which builds only the
-/// binaries of packages that have integration tests.
+/// A workspace binary built next to the running test. `cargo test --workspace --all-targets`
+/// builds the binary of every package with integration tests before any test runs (all of
+/// ours have some), with the same features as the tests: no second build.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
@@ -24,7 +24,7 @@ pub fn bin(name: &str) -> PathBuf {
         .expect("a target directory");
     assert!(
         path.exists(),
-        "{} is not built: run scripts/test, or `cargo build --release --workspace --bins` first",
+        "{} is not built: run `cargo test --release --workspace --all-targets` (scripts/test)",
         path.display()
     );
     path
