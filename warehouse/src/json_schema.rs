@@ -29,9 +29,28 @@ pub fn render(contract: &Contract) -> Vec<(String, String)> {
     files
 }
 
-/// Two-space JSON with a final newline, as committed.
+/// Two-space JSON with a final newline and keys sorted, as committed. Sorted explicitly:
+/// whether `serde_json` keeps insertion order depends on which crates of the build enable its
+/// `preserve_order` feature, and the export must not.
 pub fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    let mut text = serde_json::to_string_pretty(&sorted(value)).expect("JSON values serialize");
     text.push('\n');
     text
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
 }
