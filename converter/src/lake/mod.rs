@@ -121,7 +121,8 @@ pub async fn s3_client(options: &S3Options) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(s3)
 }
 
-/// One line: the service's error code and message, or the transport error's cause chain.
+/// One line: the service's error code and message, or the transport error's cause chain. The
+/// trait is `aws_smithy_types`', re-exported by every SDK, so this serves SQS errors too.
 pub fn describe<E>(error: &E) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error,

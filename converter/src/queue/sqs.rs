@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
     MessageSystemAttributeName,
@@ -11,6 +10,7 @@ use aws_sdk_sqs::types::{
 
 use super::{Queue, Received};
 use crate::batch::Message;
+use crate::lake::describe;
 
 #[derive(Clone, Debug)]
 pub struct SqsQueue {
@@ -45,14 +45,6 @@ pub async fn client(endpoint_url: Option<&str>) -> Client {
         loader = loader.endpoint_url(endpoint);
     }
     Client::new(&loader.load().await)
-}
-
-fn describe<E: ProvideErrorMetadata + std::error::Error>(error: &E) -> String {
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
-    }
 }
 
 impl Queue for SqsQueue {
