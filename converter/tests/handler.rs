@@ -10,6 +10,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use base64::Engine;
 use behavior_converter::lake::{Lake, LakeUri, S3Options};
 use behavior_converter::{Handler, Message, lambda};
+use behavior_runtime::wire::BodyEncoding;
 use behavior_runtime::{Faker, Limits};
 use lambda_runtime::{Context, LambdaEvent};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -170,6 +171,65 @@ async fn mixed_batch_lands_good_events_and_quarantines_the_rest() {
     assert_eq!(unknown["field_path"], "$.event_type");
     assert_eq!(unknown["raw"], r#"{"event_type":"Page_View"}"#);
     assert!(unknown["received_at"].as_str().unwrap().ends_with('Z'));
+}
+
+/// Compressed bodies (zstd + base64, what the generator sends by default) decode like plain
+/// ones, event by event; a corrupt or inflating one is quarantined whole with its reason.
+#[tokio::test]
+async fn compressed_bodies_land_and_bad_ones_are_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let zstd =
+        |ndjson: &str| String::from_utf8(BodyEncoding::Zstd.encode(ndjson.as_bytes())).unwrap();
+    let good = [event("page_view", 1, 1), event("search", 2, 1)].join("\n");
+    let mixed = format!("{}\n{{\"event_type\":\"nope\"}}", event("purchase", 3, 2));
+    // Cut short on a base64 boundary: valid base64, a zstd frame that ends too early.
+    let corrupt = {
+        let whole = zstd(&good);
+        whole[..whole.len() / 2 / 4 * 4].to_string()
+    };
+    let bomb = zstd(&" ".repeat(4 << 20));
+    let response = lambda::handle(
+        &handler,
+        sqs_event(&[
+            ("z-good", zstd(&good)),
+            ("z-mixed", zstd(&mixed)),
+            ("z-corrupt", corrupt.clone()),
+            ("z-bomb", bomb),
+            ("z-not-base64", "KLUv/ not base64".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let files = files(dir.path());
+    assert_eq!(rows(&files, "page_view/v1/event_date=2026-03-01/"), 1);
+    assert_eq!(rows(&files, "search/v1/event_date=2026-03-01/"), 1);
+    assert_eq!(rows(&files, "purchase/v1/event_date=2026-03-02/"), 1);
+    let rejected = quarantine(dir.path());
+    let kinds: BTreeMap<&str, &str> = rejected
+        .iter()
+        .map(|r| {
+            (
+                r["message_id"].as_str().unwrap(),
+                r["error_kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeMap::from([
+            ("z-bomb", "body_too_large"),
+            ("z-corrupt", "bad_encoding"),
+            ("z-mixed", "unknown_event_type"),
+            ("z-not-base64", "bad_encoding"),
+        ])
+    );
+    // Inside a compressed body the quarantine keeps the event's own bytes, decompressed;
+    // a body that cannot be read is kept as received.
+    let raw = |id: &str| rejected.iter().find(|r| r["message_id"] == id).unwrap()["raw"].clone();
+    assert_eq!(raw("z-mixed"), r#"{"event_type":"nope"}"#);
+    assert_eq!(raw("z-corrupt"), corrupt.as_str());
 }
 
 #[tokio::test]

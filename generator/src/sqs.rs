@@ -15,6 +15,8 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::pack::{Body, Packer};
+use behavior_runtime::Limits;
+use behavior_runtime::wire::BodyEncoding;
 
 /// Where to send: a queue URL, or a name resolved with `GetQueueUrl`.
 #[derive(Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct SqsOptions {
     /// Largest message body; several events are packed into one up to this size. 0 sends one
     /// event per message. Capped by the queue's `MaximumMessageSize`.
     pub max_body_bytes: usize,
+    /// How bodies are encoded: zstd (the default) carries ~4× the events per billed 64 KiB.
+    pub encoding: BodyEncoding,
     /// `SendMessageBatch` requests in flight at once.
     pub in_flight: usize,
     /// Retries of entries a batch reported as failed.
@@ -39,6 +43,7 @@ impl Default for SqsOptions {
         // 64 KiB: SQS bills each 64 KiB chunk of a request as one request.
         Self {
             max_body_bytes: 64 * 1024,
+            encoding: BodyEncoding::default(),
             in_flight: 8,
             max_retries: 8,
         }
@@ -138,7 +143,12 @@ impl SqsSink {
         let mut tasks: JoinSet<SendReport> = JoinSet::new();
         let mut batch: Vec<Message> = Vec::with_capacity(10);
         let mut batch_bytes = 0;
-        let mut packer = Packer::new(body_cap);
+        // A compressed body holds at most what the converter accepts once decompressed.
+        let mut packer = Packer::with_encoding(
+            body_cap,
+            self.options.encoding,
+            Limits::default().max_body_bytes,
+        );
         let mut oversize = 0u64;
 
         // Adds a packed body to the batch; returns the batch when it is full.
@@ -172,10 +182,10 @@ impl SqsSink {
                 self.spawn(&mut tasks, full, &mut report).await;
             }
         }
-        if let Some(body) = packer.finish()
-            && let Some(full) = add_body(body, &mut batch, &mut batch_bytes)
-        {
-            self.spawn(&mut tasks, full, &mut report).await;
+        while let Some(body) = packer.finish() {
+            if let Some(full) = add_body(body, &mut batch, &mut batch_bytes) {
+                self.spawn(&mut tasks, full, &mut report).await;
+            }
         }
         if !batch.is_empty() {
             self.spawn(&mut tasks, batch, &mut report).await;

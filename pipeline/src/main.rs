@@ -19,6 +19,7 @@ use behavior_generator::pack::Packer;
 use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
 use behavior_generator::{Config, Defect, Dirty, Simulation};
 use behavior_runtime::Limits;
+use behavior_runtime::wire::BodyEncoding;
 use clap::Parser;
 
 /// Generates shop traffic, queues it, converts it to typed Parquet and reports what landed.
@@ -48,6 +49,10 @@ struct Args {
     /// Largest message body; events are packed as NDJSON up to it.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body_bytes: usize,
+    /// How message bodies are encoded: `zstd` (compressed NDJSON in base64, ~4× the events
+    /// per body) or `plain` NDJSON.
+    #[arg(long, default_value_t = BodyEncoding::Zstd)]
+    body_encoding: BodyEncoding,
     /// Messages per converter batch.
     #[arg(long, default_value_t = 1000)]
     batch_size: usize,
@@ -119,9 +124,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let queue = Arc::new(MemoryQueue::new(256));
             let producer = {
                 let queue = queue.clone();
-                let (count, seed, dirty_rate, cap) =
-                    (args.count, args.seed, args.dirty_rate, args.max_body_bytes);
-                std::thread::spawn(move || produce_local(&queue, count, seed, dirty_rate, cap))
+                let (count, seed, dirty_rate) = (args.count, args.seed, args.dirty_rate);
+                let packer = Packer::with_encoding(
+                    args.max_body_bytes,
+                    args.body_encoding,
+                    Limits::default().max_body_bytes,
+                );
+                std::thread::spawn(move || produce_local(&queue, count, seed, dirty_rate, packer))
             };
             let watcher = {
                 let queue = queue.clone();
@@ -149,6 +158,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 QueueRef::Url(url.clone()),
                 SqsOptions {
                     max_body_bytes: args.max_body_bytes,
+                    encoding: args.body_encoding,
                     ..SqsOptions::default()
                 },
             )
@@ -249,10 +259,9 @@ fn produce_local(
     count: u64,
     seed: u64,
     dirty_rate: f64,
-    cap: usize,
+    mut packer: Packer,
 ) -> Generated {
     let mut stream = Dirty::new(simulation(seed), dirty_rate, seed);
-    let mut packer = Packer::new(cap);
     let mut events = 0;
     for line in stream.by_ref().take(count as usize) {
         events += 1;
@@ -260,7 +269,7 @@ fn produce_local(
             queue.send_blocking(body.bytes);
         }
     }
-    if let Some(body) = packer.finish() {
+    while let Some(body) = packer.finish() {
         queue.send_blocking(body.bytes);
     }
     queue.close();

@@ -45,10 +45,12 @@ pub enum ErrorKind {
     EventTooLarge,
     /// A message body larger than the configured maximum.
     BodyTooLarge,
+    /// A compressed body (see [`crate::wire`]) that is not valid base64 or zstd.
+    BadEncoding,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::MalformedJson,
         ErrorKind::InvalidUtf8,
         ErrorKind::Empty,
@@ -65,6 +67,7 @@ impl ErrorKind {
         ErrorKind::TooDeep,
         ErrorKind::EventTooLarge,
         ErrorKind::BodyTooLarge,
+        ErrorKind::BadEncoding,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +88,7 @@ impl ErrorKind {
             ErrorKind::TooDeep => "too_deep",
             ErrorKind::EventTooLarge => "event_too_large",
             ErrorKind::BodyTooLarge => "body_too_large",
+            ErrorKind::BadEncoding => "bad_encoding",
         }
     }
 }

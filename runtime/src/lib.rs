@@ -23,6 +23,7 @@ pub mod parquet;
 pub mod record;
 pub mod registry;
 pub mod types;
+pub mod wire;
 
 pub use column_type::{ColumnType, Uuid};
 pub use descriptor::{EventDescriptor, FieldDesc, Rules};

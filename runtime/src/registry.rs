@@ -379,9 +379,28 @@ impl<'r> BatchDecoder<'r> {
         Ok((kind, builder.len() - 1))
     }
 
-    /// Decodes a message body: one event, or many as NDJSON (blank lines ignored). Calls
-    /// `on_event` once per event, in order, and returns the counts.
-    pub fn decode_body<'b>(
+    /// Decodes a message body: one event, or many as NDJSON (blank lines ignored), plain or
+    /// compressed ([`crate::wire`]). Calls `on_event` once per event, in order, and returns
+    /// the counts. A compressed body that does not decompress is one rejection, its raw bytes
+    /// the body as received.
+    pub fn decode_body(&mut self, body: &[u8], mut on_event: impl FnMut(Outcome<'_>)) -> Counts {
+        if body.len() <= self.limits.max_body_bytes && crate::wire::is_compressed(body) {
+            match crate::wire::decompress(body, self.limits.max_body_bytes) {
+                Ok(ndjson) => return self.decode_ndjson(&ndjson, on_event),
+                Err(error) => {
+                    on_event(Outcome::Rejected { raw: body, error });
+                    return Counts {
+                        received: 1,
+                        accepted: 0,
+                        rejected: 1,
+                    };
+                }
+            }
+        }
+        self.decode_ndjson(body, on_event)
+    }
+
+    fn decode_ndjson<'b>(
         &mut self,
         body: &'b [u8],
         mut on_event: impl FnMut(Outcome<'b>),

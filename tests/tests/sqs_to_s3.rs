@@ -117,7 +117,15 @@ fn dirty_traffic_lands_exactly_once_with_every_defect_quarantined() {
     let defects = sent["defects"].as_object().unwrap();
     assert!(invalid > 500, "{sent}");
 
-    let child = poll(&moto, &queue, &moto.url, lake, &["--idle-exit", "3"]);
+    // The generator's default compressed bodies hold ~430 events each, so 20,000 events are
+    // ~50 messages: batches of 10 still make several.
+    let child = poll(
+        &moto,
+        &queue,
+        &moto.url,
+        lake,
+        &["--idle-exit", "3", "--batch-size", "10"],
+    );
     let output = check(child.wait_with_output().unwrap(), "converter poll");
     let batches = batch_lines(&output);
     assert!(batches.len() > 1);

@@ -1,5 +1,6 @@
 //! One conversion path over an NDJSON dataset, streamed the way the Lambda sees it: events
-//! packed into 64 KiB message bodies, bodies gathered into 6 MiB batches, each batch turned
+//! packed into 64 KiB message bodies (zstd-compressed as the generator sends them, or plain
+//! with `BODY_ENCODING=plain`), bodies gathered into 6 MiB batches, each batch turned
 //! into Parquet bytes in memory (no I/O). Prints one JSON line: events/s and MB/s of the
 //! conversion (reading and packing the file are timed apart), output bytes, files and peak RSS. Run one path per process (peak RSS is per process), pinned to a core:
 //!
@@ -23,7 +24,9 @@ use behavior_converter::Message;
 use behavior_generator::pack::Packer;
 use behavior_runtime::Limits;
 use behavior_runtime::parquet::writer_properties;
+use behavior_runtime::wire::{self, BodyEncoding};
 use parquet::arrow::ArrowWriter;
+use std::borrow::Cow;
 
 const BODY_BYTES: usize = 64 * 1024;
 /// Lambda's payload limit, the default batch; `BATCH_BYTES` overrides it (the poller may
@@ -60,7 +63,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = behavior_schema::registry();
     let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
     let mut totals = Totals::default();
-    let mut packer = Packer::new(BODY_BYTES);
+    // Bodies as the generator sends them by default (zstd), or `BODY_ENCODING=plain`.
+    let encoding: BodyEncoding = match std::env::var("BODY_ENCODING") {
+        Ok(value) => value.parse()?,
+        Err(_) => BodyEncoding::default(),
+    };
+    let mut packer = Packer::with_encoding(BODY_BYTES, encoding, Limits::default().max_body_bytes);
     let mut batch: Vec<Message> = Vec::new();
     let mut batch_bytes = 0;
     let mut line = Vec::new();
@@ -89,7 +97,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
                         (0..registry.len()).map(|_| None).collect();
                     for message in batch.iter() {
-                        for event in message.body.split(|&b| b == b'\n') {
+                        // The reference reads the same wire format: compressed bodies are
+                        // decompressed first, on the clock as in the converter.
+                        let ndjson = if wire::is_compressed(&message.body) {
+                            Cow::Owned(wire::decompress(
+                                &message.body,
+                                Limits::default().max_body_bytes,
+                            )?)
+                        } else {
+                            Cow::Borrowed(&message.body[..])
+                        };
+                        for event in ndjson.split(|&b| b == b'\n') {
                             let kind = registry.dispatch(event)?;
                             let decoder = match &mut decoders[kind] {
                                 Some(decoder) => decoder,
@@ -164,7 +182,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    if let Some(body) = packer.finish() {
+    while let Some(body) = packer.finish() {
         add(body.bytes, &mut batch, &mut batch_bytes);
     }
     if !batch.is_empty() {
@@ -176,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         serde_json::json!({
             "mode": mode,
             "batch_bytes": batch_limit,
+            "body_encoding": encoding.as_str(),
             "events": totals.events,
             "input_bytes": totals.input_bytes,
             "seconds": seconds,
