@@ -16,6 +16,7 @@ use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
+use crate::json;
 use crate::population::{Visitor, population};
 
 const MICROS: f64 = 1_000_000.0;
@@ -194,7 +195,7 @@ impl Simulation {
         // Sized for a typical event up front: growing from empty costs more than writing it.
         let mut json = Vec::with_capacity(1024);
         // Serializing catalog types into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut json, event);
+        let _ = json::write(&mut json, event);
         self.push(time, json);
     }
 
