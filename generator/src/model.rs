@@ -118,6 +118,7 @@ pub struct Simulation {
     unmodelled: Vec<&'static dyn EventKind>,
     pending: Pending,
     sequence: u64,
+    spare: Spare,
     next_arrival: f64,
     gap: Exp<f64>,
 }
@@ -144,6 +145,7 @@ impl Simulation {
             unmodelled,
             pending: BinaryHeap::new(),
             sequence: 0,
+            spare: Spare::default(),
             gap,
         };
         simulation.advance_arrival();
@@ -308,16 +310,22 @@ impl Simulation {
             let stock_level = self.faker.rng.random_range(-5..500i64);
             let event = ProductView {
                 context,
-                sku: product.sku.clone(),
-                product_name: product.name.clone(),
-                category: product.category.to_string(),
+                sku: self.spare.copy(&product.sku),
+                product_name: self.spare.copy(&product.name),
+                category: self.spare.copy(product.category),
                 price: product.price,
-                currency: currency.to_string(),
+                currency: self.spare.copy(currency),
                 stock_level,
                 rating,
             };
             self.emit(time, &event);
             visit.context = event.context;
+            self.spare.keep([
+                event.sku,
+                event.product_name,
+                event.category,
+                event.currency,
+            ]);
             if self.faker.rng.random_bool(f.add_to_cart) {
                 let quantity = 1 + self.faker.index(3) as i32;
                 let context = self.step(&mut visit, "products/", &product.sku);
@@ -328,10 +336,11 @@ impl Simulation {
                     sku: product.sku.clone(),
                     quantity,
                     unit_price: product.price,
-                    currency: currency.to_string(),
+                    currency: self.spare.copy(currency),
                 };
                 self.emit(time, &event);
                 visit.context = event.context;
+                self.spare.keep([event.currency]);
                 cart.push(LineItem {
                     sku: event.sku,
                     quantity,
@@ -353,10 +362,11 @@ impl Simulation {
                 cart_id,
                 item_count: item_count as u32,
                 cart_value: Money::from_units(subtotal),
-                currency: currency.to_string(),
+                currency: self.spare.copy(currency),
             };
             self.emit(time, &event);
             visit.context = event.context;
+            self.spare.keep([event.currency]);
             if self.faker.rng.random_bool(f.purchase) {
                 let tax = subtotal * 20 / 100;
                 let shipping = if subtotal >= 5_000 { 0 } else { 499 };
@@ -379,7 +389,7 @@ impl Simulation {
                     tax: Money::from_units(tax),
                     shipping: Money::from_units(shipping),
                     total: Money::from_units(total),
-                    currency: currency.to_string(),
+                    currency: self.spare.copy(currency),
                     payment_method,
                     coupon,
                     loyalty_points: (total / 100) as u64,
@@ -387,6 +397,7 @@ impl Simulation {
                 };
                 self.emit(time, &event);
                 visit.context = event.context;
+                self.spare.keep([event.currency]);
                 if self.faker.rng.random_bool(f.refund) {
                     let context = self.step(&mut visit, "account/orders", "");
                     let time = context.event_time;
@@ -396,11 +407,12 @@ impl Simulation {
                         order_id,
                         reason,
                         amount: Money::from_units(total),
-                        currency: currency.to_string(),
+                        currency: self.spare.copy(currency),
                         comment: None,
                     };
                     self.emit(time, &event);
                     visit.context = event.context;
+                    self.spare.keep([event.currency]);
                 }
             }
         }
@@ -421,6 +433,25 @@ impl Simulation {
                 visit.context = context;
             }
         }
+    }
+}
+
+/// Strings lent to events and taken back once they are written: an event's own text fields
+/// (SKU, product name, currency...) are copied into buffers that already have room, instead of
+/// being allocated and freed for every event.
+#[derive(Default)]
+struct Spare(Vec<String>);
+
+impl Spare {
+    fn copy(&mut self, text: &str) -> String {
+        let mut string = self.0.pop().unwrap_or_default();
+        string.clear();
+        string.push_str(text);
+        string
+    }
+
+    fn keep<const N: usize>(&mut self, strings: [String; N]) {
+        self.0.extend(strings);
     }
 }
 
