@@ -1,6 +1,8 @@
 //! The shop's products: stable SKUs, names, categories and prices, and a popularity that
 //! follows Zipf's law, as real catalogs do (a few products get most of the views).
 
+use std::sync::Arc;
+
 use behavior_runtime::Faker;
 use rand::RngExt;
 use rand_distr::{Distribution, Zipf};
@@ -36,7 +38,8 @@ pub struct Product {
 }
 
 pub struct Catalog {
-    pub products: Vec<Product>,
+    /// Shared, so a session holds on to the product it shows without copying its strings.
+    pub products: Vec<Arc<Product>>,
     popularity: Zipf<f64>,
 }
 
@@ -47,7 +50,7 @@ impl Catalog {
         let products = (0..size)
             .map(|i| {
                 let dollars = faker.rng.random_range(4..200i128);
-                Product {
+                Arc::new(Product {
                     sku: format!("SKU-{:06}", i + 1),
                     name: format!(
                         "{} {}",
@@ -56,7 +59,7 @@ impl Catalog {
                     ),
                     category: CATEGORIES[faker.index(CATEGORIES.len())],
                     price: Money::from_units(dollars * 100 + 99),
-                }
+                })
             })
             .collect();
         // Zipf::new fails only for n < 1 or a negative exponent, both excluded here.
@@ -69,7 +72,7 @@ impl Catalog {
     }
 
     /// A product drawn by popularity (rank 1 most often).
-    pub fn pick(&self, faker: &mut Faker) -> &Product {
+    pub fn pick(&self, faker: &mut Faker) -> &Arc<Product> {
         let rank = self.popularity.sample(&mut faker.rng) as usize;
         &self.products[rank.clamp(1, self.products.len()) - 1]
     }

@@ -164,8 +164,16 @@ impl<I: Iterator<Item = Vec<u8>>> Iterator for Dirty<I> {
             return Some(line);
         }
         let line = self.clean.next()?;
-        if self.rate == 0.0 || self.kinds.is_empty() || !self.faker.rng.random_bool(self.rate) {
-            self.last_clean = Some(line.clone());
+        if self.rate == 0.0 || self.kinds.is_empty() {
+            // Nothing will be re-sent, so there is no line to remember.
+            return Some(line);
+        }
+        if !self.faker.rng.random_bool(self.rate) {
+            // Copied into the same buffer each time: a clone per line was an allocation per
+            // event for the few that get re-sent.
+            let last = self.last_clean.get_or_insert_with(Vec::new);
+            last.clear();
+            last.extend_from_slice(&line);
             return Some(line);
         }
         let defect = self.kinds[self.faker.index(self.kinds.len())];

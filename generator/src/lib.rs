@@ -5,7 +5,8 @@
 //! - [`model`]: sessions arriving as a Poisson process (optionally diurnal), each walking the
 //!   funnel page_view → product_view / search → cart changes → checkout → purchase, merged
 //!   into one stream in event-time order. Event types the model does not know are generated
-//!   from their fakes at a default rate, so a new catalog entry needs no edit here.
+//!   from their fakes at a default rate, so a new catalog entry needs no edit here;
+//! - `json`: events to compact JSON, serde_json's bytes with a cheaper string path.
 //!
 //! - [`dirty`]: defects injected at a rate (malformed JSON, wrong types, re-sends, late
 //!   events...), counted per kind.
@@ -17,6 +18,7 @@
 
 pub mod catalog;
 pub mod dirty;
+mod json;
 pub mod model;
 pub mod pace;
 pub mod pack;

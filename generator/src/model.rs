@@ -3,19 +3,21 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use behavior_runtime::types::Date;
-use behavior_runtime::{EventKind, Faker, Registry, Timestamp};
+use behavior_runtime::{EventKind, Faker, Registry, Timestamp, Uuid};
 use behavior_schema::events::{
     AddToCart, CheckoutStarted, PageView, ProductView, Purchase, RefundRequested, RemoveFromCart,
     Search,
 };
-use behavior_schema::{EventContext, LineItem, Money, PaymentMethod, RefundReason};
+use behavior_schema::{EventContext, LineItem, Money, PaymentMethod, Platform, RefundReason};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
+use crate::json;
 use crate::population::{Visitor, population};
 
 const MICROS: f64 = 1_000_000.0;
@@ -116,6 +118,7 @@ pub struct Simulation {
     unmodelled: Vec<&'static dyn EventKind>,
     pending: Pending,
     sequence: u64,
+    spare: Spare,
     next_arrival: f64,
     gap: Exp<f64>,
 }
@@ -142,6 +145,7 @@ impl Simulation {
             unmodelled,
             pending: BinaryHeap::new(),
             sequence: 0,
+            spare: Spare::default(),
             gap,
         };
         simulation.advance_arrival();
@@ -194,53 +198,64 @@ impl Simulation {
         // Sized for a typical event up front: growing from empty costs more than writing it.
         let mut json = Vec::with_capacity(1024);
         // Serializing catalog types into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut json, event);
+        let _ = json::write(&mut json, event);
         self.push(time, json);
+    }
+
+    /// The context of the visit's next event, a think time after the last one, on
+    /// `https://shop.example/{page}{detail}`. Only the id, time and page change between a
+    /// visit's events, so they are rewritten in place; the caller moves the context into its
+    /// event and back into `visit` after emitting it, and no event copies the visitor's strings.
+    fn step(&mut self, visit: &mut Visit, page: &str, detail: &str) -> EventContext {
+        visit.clock += self.gap.sample(&mut self.faker.rng);
+        let context = &mut visit.context;
+        context.event_id = self.faker.uuid();
+        context.event_time = Timestamp::from_micros((visit.clock * MICROS) as i64);
+        context.page_url.clear();
+        context.page_url.push_str(SHOP_URL);
+        context.page_url.push_str(page);
+        context.page_url.push_str(detail);
+        std::mem::replace(context, vacant_context())
     }
 
     /// Generates every event of one session.
     fn session(&mut self, start: f64) {
-        let visitor = self.visitors[self.faker.index(self.visitors.len())].clone();
-        let session_id = self.faker.uuid();
+        let visitor = &self.visitors[self.faker.index(self.visitors.len())];
+        let currency = visitor.currency;
+        let mut visit = Visit {
+            context: EventContext {
+                user_id: visitor.user_id.clone(),
+                anonymous_id: visitor.anonymous_id,
+                platform: visitor.platform,
+                user_agent: visitor.user_agent.clone(),
+                country: visitor.country.clone(),
+                ..vacant_context()
+            },
+            clock: start,
+        };
+        visit.context.session_id = self.faker.uuid();
         let campaign = self.faker.rng.random_bool(0.2);
-        let referrer = match self.faker.index(4) {
+        visit.context.referrer = match self.faker.index(4) {
             0 => Some("https://www.google.com/".to_string()),
             1 => Some("https://www.instagram.com/".to_string()),
             _ => None,
         };
-        let mut clock = start;
+        visit.context.utm_source = campaign.then(|| "newsletter".to_string());
+        visit.context.utm_medium = campaign.then(|| "email".to_string());
+        visit.context.utm_campaign = campaign.then(|| "winter-sale".to_string());
         let f = self.config.funnel.clone();
-        let ctx = |sim: &mut Simulation, clock: &mut f64, page: &str| {
-            *clock += sim.gap.sample(&mut sim.faker.rng);
-            EventContext {
-                event_id: sim.faker.uuid(),
-                event_time: Timestamp::from_micros((*clock * MICROS) as i64),
-                user_id: visitor.user_id.clone(),
-                anonymous_id: visitor.anonymous_id,
-                session_id,
-                platform: visitor.platform,
-                user_agent: visitor.user_agent.clone(),
-                country: visitor.country.clone(),
-                page_url: format!("https://shop.example/{page}"),
-                referrer: referrer.clone(),
-                utm_source: campaign.then(|| "newsletter".to_string()),
-                utm_medium: campaign.then(|| "email".to_string()),
-                utm_campaign: campaign.then(|| "winter-sale".to_string()),
-            }
-        };
 
-        let context = ctx(self, &mut clock, "");
+        let context = self.step(&mut visit, "", "");
         let time = context.event_time;
         let load_time_ms = Some(300 + self.faker.index(900) as u32);
-        self.emit(
-            time,
-            &PageView {
-                context,
-                page_title: "Home".into(),
-                is_landing: true,
-                load_time_ms,
-            },
-        );
+        let event = PageView {
+            context,
+            page_title: "Home".into(),
+            is_landing: true,
+            load_time_ms,
+        };
+        self.emit(time, &event);
+        visit.context = event.context;
 
         let cart_id = self.faker.uuid();
         let mut cart: Vec<LineItem> = Vec::new();
@@ -249,43 +264,42 @@ impl Simulation {
         for _ in 0..steps.min(50) {
             if !cart.is_empty() && self.faker.rng.random_bool(f.remove_from_cart) {
                 let line = cart.remove(self.faker.index(cart.len()));
-                let context = ctx(self, &mut clock, "cart");
+                let context = self.step(&mut visit, "cart", "");
                 let time = context.event_time;
-                self.emit(
-                    time,
-                    &RemoveFromCart {
-                        context,
-                        cart_id,
-                        sku: line.sku,
-                        quantity: line.quantity,
-                    },
-                );
+                let event = RemoveFromCart {
+                    context,
+                    cart_id,
+                    sku: line.sku,
+                    quantity: line.quantity,
+                };
+                self.emit(time, &event);
+                visit.context = event.context;
                 continue;
             }
             if self.faker.rng.random_bool(f.search_share) {
-                let product = self.catalog.pick(&mut self.faker).clone();
-                let context = ctx(self, &mut clock, "search");
-                let time = context.event_time;
-                let query = product
+                let query = self
+                    .catalog
+                    .pick(&mut self.faker)
                     .name
                     .split(' ')
                     .next_back()
                     .unwrap_or("shoes")
                     .to_lowercase();
+                let context = self.step(&mut visit, "search", "");
+                let time = context.event_time;
                 let results_count = self.faker.index(200) as u32;
-                self.emit(
-                    time,
-                    &Search {
-                        context,
-                        query,
-                        results_count,
-                        results_page: 1,
-                    },
-                );
+                let event = Search {
+                    context,
+                    query,
+                    results_count,
+                    results_page: 1,
+                };
+                self.emit(time, &event);
+                visit.context = event.context;
                 continue;
             }
-            let product = self.catalog.pick(&mut self.faker).clone();
-            let context = ctx(self, &mut clock, &format!("products/{}", product.sku));
+            let product = Arc::clone(self.catalog.pick(&mut self.faker));
+            let context = self.step(&mut visit, "products/", &product.sku);
             let time = context.event_time;
             // Eighths from 0 to 5: exact in binary, so the JSON text round-trips.
             let rating = self
@@ -294,36 +308,41 @@ impl Simulation {
                 .random_bool(0.7)
                 .then(|| f64::from(self.faker.index(41) as u32) / 8.0);
             let stock_level = self.faker.rng.random_range(-5..500i64);
-            self.emit(
-                time,
-                &ProductView {
-                    context,
-                    sku: product.sku.clone(),
-                    product_name: product.name.clone(),
-                    category: product.category.to_string(),
-                    price: product.price,
-                    currency: visitor.currency.to_string(),
-                    stock_level,
-                    rating,
-                },
-            );
+            let event = ProductView {
+                context,
+                sku: self.spare.copy(&product.sku),
+                product_name: self.spare.copy(&product.name),
+                category: self.spare.copy(product.category),
+                price: product.price,
+                currency: self.spare.copy(currency),
+                stock_level,
+                rating,
+            };
+            self.emit(time, &event);
+            visit.context = event.context;
+            self.spare.keep([
+                event.sku,
+                event.product_name,
+                event.category,
+                event.currency,
+            ]);
             if self.faker.rng.random_bool(f.add_to_cart) {
                 let quantity = 1 + self.faker.index(3) as i32;
-                let context = ctx(self, &mut clock, &format!("products/{}", product.sku));
+                let context = self.step(&mut visit, "products/", &product.sku);
                 let time = context.event_time;
-                self.emit(
-                    time,
-                    &AddToCart {
-                        context,
-                        cart_id,
-                        sku: product.sku.clone(),
-                        quantity,
-                        unit_price: product.price,
-                        currency: visitor.currency.to_string(),
-                    },
-                );
+                let event = AddToCart {
+                    context,
+                    cart_id,
+                    sku: product.sku.clone(),
+                    quantity,
+                    unit_price: product.price,
+                    currency: self.spare.copy(currency),
+                };
+                self.emit(time, &event);
+                visit.context = event.context;
+                self.spare.keep([event.currency]);
                 cart.push(LineItem {
-                    sku: product.sku,
+                    sku: event.sku,
                     quantity,
                     unit_price: product.price,
                 });
@@ -336,23 +355,23 @@ impl Simulation {
                 .map(|l| i128::from(l.quantity) * l.unit_price.units())
                 .sum();
             let item_count: i32 = cart.iter().map(|l| l.quantity).sum();
-            let context = ctx(self, &mut clock, "checkout");
+            let context = self.step(&mut visit, "checkout", "");
             let time = context.event_time;
-            self.emit(
-                time,
-                &CheckoutStarted {
-                    context,
-                    cart_id,
-                    item_count: item_count as u32,
-                    cart_value: Money::from_units(subtotal),
-                    currency: visitor.currency.to_string(),
-                },
-            );
+            let event = CheckoutStarted {
+                context,
+                cart_id,
+                item_count: item_count as u32,
+                cart_value: Money::from_units(subtotal),
+                currency: self.spare.copy(currency),
+            };
+            self.emit(time, &event);
+            visit.context = event.context;
+            self.spare.keep([event.currency]);
             if self.faker.rng.random_bool(f.purchase) {
                 let tax = subtotal * 20 / 100;
                 let shipping = if subtotal >= 5_000 { 0 } else { 499 };
                 let total = subtotal + tax + shipping;
-                let context = ctx(self, &mut clock, "checkout/confirmation");
+                let context = self.step(&mut visit, "checkout/confirmation", "");
                 let time = context.event_time;
                 let order_id = self.faker.uuid();
                 let payment_method = PaymentMethod::ALL[self.faker.index(PaymentMethod::ALL.len())];
@@ -361,58 +380,107 @@ impl Simulation {
                     .rng
                     .random_bool(0.1)
                     .then(|| "WINTER10".to_string());
-                self.emit(
-                    time,
-                    &Purchase {
-                        context,
-                        order_id,
-                        cart_id,
-                        items: cart.clone(),
-                        subtotal: Money::from_units(subtotal),
-                        tax: Money::from_units(tax),
-                        shipping: Money::from_units(shipping),
-                        total: Money::from_units(total),
-                        currency: visitor.currency.to_string(),
-                        payment_method,
-                        coupon,
-                        loyalty_points: (total / 100) as u64,
-                        expected_delivery: Date(time.date().0 + 3),
-                    },
-                );
+                let event = Purchase {
+                    context,
+                    order_id,
+                    cart_id,
+                    items: cart,
+                    subtotal: Money::from_units(subtotal),
+                    tax: Money::from_units(tax),
+                    shipping: Money::from_units(shipping),
+                    total: Money::from_units(total),
+                    currency: self.spare.copy(currency),
+                    payment_method,
+                    coupon,
+                    loyalty_points: (total / 100) as u64,
+                    expected_delivery: Date(time.date().0 + 3),
+                };
+                self.emit(time, &event);
+                visit.context = event.context;
+                self.spare.keep([event.currency]);
                 if self.faker.rng.random_bool(f.refund) {
-                    let context = ctx(self, &mut clock, "account/orders");
+                    let context = self.step(&mut visit, "account/orders", "");
                     let time = context.event_time;
                     let reason = RefundReason::ALL[self.faker.index(RefundReason::ALL.len())];
-                    self.emit(
-                        time,
-                        &RefundRequested {
-                            context,
-                            order_id,
-                            reason,
-                            amount: Money::from_units(total),
-                            currency: visitor.currency.to_string(),
-                            comment: None,
-                        },
-                    );
+                    let event = RefundRequested {
+                        context,
+                        order_id,
+                        reason,
+                        amount: Money::from_units(total),
+                        currency: self.spare.copy(currency),
+                        comment: None,
+                    };
+                    self.emit(time, &event);
+                    visit.context = event.context;
+                    self.spare.keep([event.currency]);
                 }
             }
         }
 
         // Types the model has no place for, at the default rate, in this session's context.
-        for kind in self.unmodelled.clone() {
+        for index in 0..self.unmodelled.len() {
             if self
                 .faker
                 .rng
                 .random_bool(self.config.default_rate.clamp(0.0, 1.0))
             {
-                let context = ctx(self, &mut clock, "");
+                let context = self.step(&mut visit, "", "");
                 let time = context.event_time;
                 let mut json = Vec::new();
-                kind.fake_json(&mut self.faker, &mut json);
+                self.unmodelled[index].fake_json(&mut self.faker, &mut json);
                 let json = with_context(&json, &context).unwrap_or(json);
                 self.push(time, json);
+                visit.context = context;
             }
         }
+    }
+}
+
+/// Strings lent to events and taken back once they are written: an event's own text fields
+/// (SKU, product name, currency...) are copied into buffers that already have room, instead of
+/// being allocated and freed for every event.
+#[derive(Default)]
+struct Spare(Vec<String>);
+
+impl Spare {
+    fn copy(&mut self, text: &str) -> String {
+        let mut string = self.0.pop().unwrap_or_default();
+        string.clear();
+        string.push_str(text);
+        string
+    }
+
+    fn keep<const N: usize>(&mut self, strings: [String; N]) {
+        self.0.extend(strings);
+    }
+}
+
+/// What every event's URL starts with.
+const SHOP_URL: &str = "https://shop.example/";
+
+/// One visit in progress: the context its events share, and its clock in simulated seconds.
+struct Visit {
+    context: EventContext,
+    clock: f64,
+}
+
+/// A context with nothing in it, which allocates nothing: what a [`Visit`] holds while its
+/// context is lent to an event.
+fn vacant_context() -> EventContext {
+    EventContext {
+        event_id: Uuid::nil(),
+        event_time: Timestamp::from_micros(0),
+        user_id: None,
+        anonymous_id: Uuid::nil(),
+        session_id: Uuid::nil(),
+        platform: Platform::Web,
+        user_agent: String::new(),
+        country: String::new(),
+        page_url: String::new(),
+        referrer: None,
+        utm_source: None,
+        utm_medium: None,
+        utm_campaign: None,
     }
 }
 
