@@ -191,7 +191,7 @@ variable "max_receive_count" {
 }
 
 variable "batch_size" {
-  description = "Most messages per invocation (Lambda also stops at 6 MB of payload: about 90 full 64 KiB bodies)."
+  description = "Most messages per invocation (Lambda also stops at 6 MB of payload: about 90 full 64 KiB bodies, ~50,000 events with the generator's default compressed bodies)."
   type        = number
   default     = 1000
 

@@ -103,6 +103,19 @@ fn quarantine(root: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Each quarantined line's message id with its error kind.
+fn kinds(rejected: &[Value]) -> BTreeMap<&str, &str> {
+    rejected
+        .iter()
+        .map(|r| {
+            (
+                r["message_id"].as_str().unwrap(),
+                r["error_kind"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn mixed_batch_lands_good_events_and_quarantines_the_rest() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,17 +156,8 @@ async fn mixed_batch_lands_good_events_and_quarantines_the_rest() {
     assert_eq!(rows(&files, "page_view/v1/event_date=2026-03-02/"), 1);
     assert_eq!(rows(&files, "search/v1/event_date=2026-03-01/"), 2);
     let rejected = quarantine(dir.path());
-    let kinds: BTreeMap<&str, &str> = rejected
-        .iter()
-        .map(|r| {
-            (
-                r["message_id"].as_str().unwrap(),
-                r["error_kind"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&rejected),
         BTreeMap::from([
             ("m-blank", "empty"),
             ("m-deep", "too_deep"),
@@ -207,17 +211,8 @@ async fn compressed_bodies_land_and_bad_ones_are_quarantined() {
     assert_eq!(rows(&files, "search/v1/event_date=2026-03-01/"), 1);
     assert_eq!(rows(&files, "purchase/v1/event_date=2026-03-02/"), 1);
     let rejected = quarantine(dir.path());
-    let kinds: BTreeMap<&str, &str> = rejected
-        .iter()
-        .map(|r| {
-            (
-                r["message_id"].as_str().unwrap(),
-                r["error_kind"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&rejected),
         BTreeMap::from([
             ("z-bomb", "body_too_large"),
             ("z-corrupt", "bad_encoding"),
