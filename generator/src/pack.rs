@@ -93,12 +93,10 @@ impl Packer {
             self.raw_budget = ((self.cap as f64 * ratio * 0.97) as usize).clamp(1, self.raw_limit);
         }
         // Events after the cut (and their newline) start the next body.
-        let rest = self.body.split_off(raw.min(self.body.len()));
-        let rest = rest.strip_prefix(b"\n").unwrap_or(&rest).to_vec();
-        self.body = rest;
+        let skip = raw + 1;
+        self.body.drain(..skip.min(self.body.len()));
         let events = take as u64;
         self.ends.drain(..take);
-        let skip = raw + 1;
         for end in &mut self.ends {
             *end -= skip;
         }
