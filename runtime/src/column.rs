@@ -39,20 +39,10 @@ pub struct Utf8Column {
 }
 
 impl Utf8Column {
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, value: &str) {
         self.values.extend_from_slice(value.as_bytes());
         // Batches hold at most 1 GiB of input (`MAX_BATCH_INPUT_BYTES`), so offsets fit.
-        self.offsets.push(self.values.len() as i32);
-        self.nulls.append_non_null();
-    }
-
-    /// Appends `value` with ASCII letters lowered (canonical UUID text).
-    #[inline]
-    pub fn push_lowercase(&mut self, value: &str) {
-        let start = self.values.len();
-        self.values.extend_from_slice(value.as_bytes());
-        self.values[start..].make_ascii_lowercase();
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_non_null();
     }

@@ -445,21 +445,43 @@ impl ColumnType for Date {
 /// The hyphenated form JSON Schema's `uuid` format requires (any case).
 #[inline]
 pub fn is_hyphenated_uuid(text: &str) -> bool {
-    let Ok(bytes) = <&[u8; 36]>::try_from(text.as_bytes()) else {
-        return false;
-    };
+    canonical_uuid(text).is_some()
+}
+
+/// The hyphenated form JSON Schema's `uuid` format requires (any case), lowercased: the text
+/// the lake stores, so deduplication on it in the warehouse is exact. `None` if `text` is not
+/// such a UUID.
+///
+/// Lowercasing is one OR per byte: every byte of a valid UUID is a digit, `-` or a letter
+/// `a`-`f` in either case, and setting bit 5 (0x20) lowers the letters and leaves the digits
+/// and `-` as they are. The check reads the original bytes, so nothing that merely lowers to
+/// a valid character (a control character to a digit) gets through.
+#[inline]
+pub fn canonical_uuid(text: &str) -> Option<CanonicalUuid> {
+    let bytes = <&[u8; 36]>::try_from(text.as_bytes()).ok()?;
+    let lower = bytes.map(|b| b | 0x20);
     #[cfg(target_arch = "x86_64")]
-    {
-        // Every event has several UUIDs; checking 16 bytes per instruction pays.
-        // SAFETY: SSE2 is part of the x86_64 baseline, so the feature is always present.
-        unsafe { uuid_sse2(bytes) }
-    }
+    // Every event has several UUIDs; checking 16 bytes per instruction pays.
+    // SAFETY: SSE2 is part of the x86_64 baseline, so the feature is always present.
+    let valid = unsafe { uuid_sse2(bytes) };
     #[cfg(not(target_arch = "x86_64"))]
-    {
-        bytes.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    let valid = bytes.iter().enumerate().all(|(i, &c)| match i {
+        8 | 13 | 18 | 23 => c == b'-',
+        _ => c.is_ascii_hexdigit(),
+    });
+    valid.then_some(CanonicalUuid(lower))
+}
+
+/// A UUID's canonical text: 36 ASCII bytes (lowercase hex digits and hyphens).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CanonicalUuid([u8; 36]);
+
+impl CanonicalUuid {
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        // SAFETY: built only by `canonical_uuid` from bytes it checked are hex digits and
+        // hyphens, lowered with an OR that keeps them ASCII.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
 
@@ -521,14 +543,13 @@ impl ColumnType for Uuid {
         _: &Rules,
     ) -> Result<(), DecodeError> {
         let text = d.str(peek, "a UUID string")?;
-        if !is_hyphenated_uuid(text) {
+        let Some(canonical) = canonical_uuid(text) else {
             return Err(DecodeError::new(
                 ErrorKind::InvalidFormat,
                 format!("{text:?} is not a UUID such as 123e4567-e89b-12d3-a456-426614174000"),
             ));
-        }
-        // Lowercase, so deduplication on the text in the warehouse is exact.
-        column.push_lowercase(text);
+        };
+        column.push(canonical.as_str());
         Ok(())
     }
 
@@ -649,6 +670,10 @@ mod tests {
     fn uuid_check_accepts_only_the_hyphenated_form() {
         assert!(is_hyphenated_uuid("123e4567-e89b-12d3-a456-426614174000"));
         assert!(is_hyphenated_uuid("123E4567-E89B-12D3-A456-42661417400F"));
+        assert_eq!(
+            canonical_uuid("123E4567-E89B-12D3-A456-42661417400F").map(|u| u.as_str().to_owned()),
+            Some("123e4567-e89b-12d3-a456-42661417400f".to_owned())
+        );
         for bad in [
             "123e4567e89b12d3a456426614174000",
             "123e4567-e89b-12d3-a456-42661417400g",
@@ -656,6 +681,10 @@ mod tests {
             "123e4567-e89b-12d3-a4564-26614174000",
             "g23e4567-e89b-12d3-a456-426614174000",
             "123e4567-e89b-12d3-a456-4266141740\u{e9}",
+            // Characters that an OR with 0x20 would turn into valid ones.
+            "\u{10}23e4567-e89b-12d3-a456-426614174000",
+            "123e4567\re89b-12d3-a456-426614174000",
+            "123e4567-e89b-12d3-a456-42661417400\u{10}",
             "",
         ] {
             assert!(!is_hyphenated_uuid(bad), "{bad}");

@@ -246,13 +246,26 @@ impl<'j> Decoder<'j> {
         Ok(())
     }
 
-    /// Consumes the next key and its `:` if the key is exactly `name` (written without
+    /// Consumes the next key and its `:` if the key is exactly `key`'s name (written without
     /// escapes); otherwise consumes nothing. `first` is true for an object's first key.
     ///
     /// Producers write an event's keys in its declared order, so the decoder tries the key it
-    /// expects next with one comparison before falling back to a lookup by name.
+    /// expects next before falling back to a lookup by name; and they write compact JSON, so
+    /// it first compares the whole `,"name":` in a few word loads.
     #[inline]
-    pub fn key_is(&mut self, first: bool, name: &str) -> bool {
+    pub fn key_is(&mut self, first: bool, key: &KeyToken) -> bool {
+        let token = if first { &key.0[1..] } else { &key.0[..] };
+        if let Some(next) = self.input.get(self.pos..self.pos + token.len())
+            && token_eq(next, token)
+        {
+            self.pos += token.len();
+            return true;
+        }
+        self.key_is_spaced(first, key.name())
+    }
+
+    /// [`Decoder::key_is`] where whitespace may surround the `,`.
+    fn key_is_spaced(&mut self, first: bool, name: &str) -> bool {
         self.skip_whitespace();
         let input = self.input;
         let mut p = self.pos;
@@ -272,7 +285,7 @@ impl<'j> Decoder<'j> {
         if quoted[0] == b'"'
             && quoted[n + 1] == b'"'
             && quoted[n + 2] == b':'
-            && short_eq(&quoted[1..=n], name.as_bytes())
+            && &quoted[1..=n] == name.as_bytes()
         {
             self.pos = p + n + 3;
             true
@@ -580,18 +593,37 @@ impl<'j> Decoder<'j> {
     }
 }
 
-/// Equality of two slices of the same length, without a `memcmp` call for the short keys of
-/// event schemas: two overlapping word loads cover any length up to 16.
+/// A key as producers write it after a value, `,"name":`, for [`Decoder::key_is`]. Built once
+/// per record type.
+#[derive(Clone, Debug)]
+pub struct KeyToken(Box<[u8]>);
+
+impl KeyToken {
+    pub fn new(name: &str) -> Self {
+        Self(format!(",\"{name}\":").into_bytes().into_boxed_slice())
+    }
+
+    pub fn name(&self) -> &str {
+        // SAFETY: built from a `&str` by `new`, which added ASCII around it.
+        unsafe { std::str::from_utf8_unchecked(&self.0[2..self.0.len() - 2]) }
+    }
+}
+
+/// Equality of two slices, without a `memcmp` call for the short key tokens of event
+/// schemas: two overlapping loads cover any length up to 32.
 #[inline(always)]
-fn short_eq(a: &[u8], b: &[u8]) -> bool {
+fn token_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
+    let wide =
+        |s: &[u8], at: usize| u128::from_le_bytes(s[at..at + 16].try_into().unwrap_or([0; 16]));
     let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
     let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
     match n {
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        16..=32 => wide(a, 0) == wide(b, 0) && wide(a, n - 16) == wide(b, n - 16),
+        8..=15 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         _ => a == b,
     }
@@ -788,6 +820,39 @@ mod tests {
         };
         assert_eq!(float("-12.5e-1").unwrap(), -1.25);
         assert_eq!(float("1e400").unwrap_err().kind, ErrorKind::OutOfRange);
+    }
+
+    #[test]
+    fn expected_keys_match_compact_and_spaced_json_and_nothing_else() {
+        let key = KeyToken::new("sku");
+        assert_eq!(key.name(), "sku");
+        fn is<'a>(key: &KeyToken, json: &'a str, first: bool) -> (bool, &'a str) {
+            let mut d = Decoder::new(json.as_bytes());
+            let matched = d.key_is(first, key);
+            (matched, &json[d.pos..])
+        }
+        assert_eq!(is(&key, r#""sku":1"#, true), (true, "1"));
+        assert_eq!(is(&key, r#","sku":1"#, false), (true, "1"));
+        assert_eq!(is(&key, " ,\n \"sku\":1", false), (true, "1"));
+        // Another key, a longer one, a missing comma: nothing consumed.
+        for (json, first) in [
+            (r#","skus":1"#, false),
+            (r#","sk":1"#, false),
+            (r#""sku":1"#, false),
+            (r#","sku" :1"#, false),
+            (r#","sku"#, false),
+        ] {
+            assert_eq!(is(&key, json, first), (false, json), "{json}");
+        }
+        // Tokens of every length the word compare handles.
+        for n in 1..40 {
+            let name = "k".repeat(n);
+            let key = KeyToken::new(&name);
+            let json = format!(",\"{name}\":0");
+            assert!(Decoder::new(json.as_bytes()).key_is(false, &key), "{n}");
+            let other = format!(",\"{}x\":0", &name[1..]);
+            assert!(!Decoder::new(other.as_bytes()).key_is(false, &key), "{n}");
+        }
     }
 
     #[test]

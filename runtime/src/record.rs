@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::column::Column;
-use crate::decoder::{Decoder, Peek};
+use crate::decoder::{Decoder, KeyToken, Peek};
 use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, FieldDesc, SCHEMA_VERSION_KEY};
 use crate::error::{DecodeError, ErrorKind};
 use crate::fake::Faker;
@@ -104,14 +104,14 @@ fn duplicate_field(key: &str) -> DecodeError {
 
 /// A record's keys in wire order with their field indices: the order producers write them in,
 /// which the decoder tries first.
-pub type KeyOrder = Vec<(&'static str, u32)>;
+pub type KeyOrder = Vec<(KeyToken, u32)>;
 
 /// The key order of record `R`'s own fields (flattened records inlined).
 pub fn key_order<R: Record>() -> KeyOrder {
     describe::<R>()
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.name, i as u32))
+        .map(|(i, f)| (KeyToken::new(f.name), i as u32))
         .collect()
 }
 
@@ -125,19 +125,91 @@ fn decode_object<R: Record>(
     peek: Peek,
     columns: &mut R::Columns,
     expected: &str,
-    order: &[(&'static str, u32)],
+    order: &[(KeyToken, u32)],
+    envelope: impl FnMut(&mut Decoder<'_>, u32) -> Result<(), DecodeError>,
+    envelope_index: impl Fn(&str) -> Option<u32>,
+) -> Result<(), DecodeError> {
+    // The set of keys seen fits a u64 for records of up to 62 fields (every record so far):
+    // a 128-bit shift costs several instructions on every key of every event.
+    if R::FIELD_COUNT + 2 <= u64::BITS {
+        decode_keys::<R, u64>(
+            decoder,
+            peek,
+            columns,
+            expected,
+            order,
+            envelope,
+            envelope_index,
+        )
+    } else {
+        decode_keys::<R, u128>(
+            decoder,
+            peek,
+            columns,
+            expected,
+            order,
+            envelope,
+            envelope_index,
+        )
+    }
+}
+
+/// Field indices seen in one object, for [`decode_object`]: a bit per index.
+trait FieldSet: Copy {
+    const EMPTY: Self;
+    /// Adds `index`; false if it was already there.
+    fn insert(&mut self, index: u32) -> bool;
+    fn bits(self) -> u128;
+}
+
+impl FieldSet for u64 {
+    const EMPTY: Self = 0;
+    #[inline(always)]
+    fn insert(&mut self, index: u32) -> bool {
+        debug_assert!(index < u64::BITS);
+        let bit = 1u64 << index;
+        let new = *self & bit == 0;
+        *self |= bit;
+        new
+    }
+    fn bits(self) -> u128 {
+        u128::from(self)
+    }
+}
+
+impl FieldSet for u128 {
+    const EMPTY: Self = 0;
+    #[inline(always)]
+    fn insert(&mut self, index: u32) -> bool {
+        let bit = 1u128 << index;
+        let new = *self & bit == 0;
+        *self |= bit;
+        new
+    }
+    fn bits(self) -> u128 {
+        self
+    }
+}
+
+#[inline(always)]
+fn decode_keys<R: Record, S: FieldSet>(
+    decoder: &mut Decoder<'_>,
+    peek: Peek,
+    columns: &mut R::Columns,
+    expected: &str,
+    order: &[(KeyToken, u32)],
     mut envelope: impl FnMut(&mut Decoder<'_>, u32) -> Result<(), DecodeError>,
     envelope_index: impl Fn(&str) -> Option<u32>,
 ) -> Result<(), DecodeError> {
-    let mut seen: u128 = 0;
+    let mut seen = S::EMPTY;
     let mut cursor = 0;
     let mut first = true;
     decoder.object_enter(peek, expected)?;
     loop {
         let index = match order.get(cursor) {
-            Some(&(name, index)) if decoder.key_is(first, name) => {
+            Some((key, index)) if decoder.key_is(first, key) => {
                 cursor += 1;
-                index
+                *index
             }
             _ => {
                 let Some(name) = decoder.next_key(first)? else {
@@ -156,12 +228,13 @@ fn decode_object<R: Record>(
             }
         };
         first = false;
-        let bit = 1u128 << index;
-        if seen & bit != 0 {
-            let name = order.iter().find(|e| e.1 == index).map_or("?", |e| e.0);
+        if !seen.insert(index) {
+            let name = order
+                .iter()
+                .find(|e| e.1 == index)
+                .map_or("?", |e| e.0.name());
             return Err(duplicate_field(name));
         }
-        seen |= bit;
         if index < R::FIELD_COUNT {
             let peek = decoder.peek()?;
             columns.decode_field(index, decoder, peek)?;
@@ -169,7 +242,7 @@ fn decode_object<R: Record>(
             envelope(decoder, index)?;
         }
     }
-    columns.complete(seen)
+    columns.complete(seen.bits())
 }
 
 /// The column of a nested record (`Vec<LineItem>`, `Option<Address>`): Arrow `Struct`.
@@ -294,8 +367,8 @@ impl<E: Event> EventBatchBuilder<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         // The envelope first, as `serialize_event` writes it.
         let mut order = vec![
-            (EVENT_TYPE_KEY, E::FIELD_COUNT),
-            (SCHEMA_VERSION_KEY, E::FIELD_COUNT + 1),
+            (KeyToken::new(EVENT_TYPE_KEY), E::FIELD_COUNT),
+            (KeyToken::new(SCHEMA_VERSION_KEY), E::FIELD_COUNT + 1),
         ];
         order.extend(key_order::<E>());
         Self {

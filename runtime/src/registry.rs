@@ -325,6 +325,7 @@ pub struct BatchDecoder<'r> {
     builders: Vec<Option<Box<dyn EventBuilder>>>,
     limits: Limits,
     capacity: usize,
+    decompressor: crate::wire::Decompressor,
 }
 
 impl<'r> BatchDecoder<'r> {
@@ -335,6 +336,7 @@ impl<'r> BatchDecoder<'r> {
             builders: (0..registry.len()).map(|_| None).collect(),
             limits,
             capacity,
+            decompressor: crate::wire::Decompressor::default(),
         }
     }
 
@@ -385,17 +387,21 @@ impl<'r> BatchDecoder<'r> {
     /// the body as received.
     pub fn decode_body(&mut self, body: &[u8], mut on_event: impl FnMut(Outcome<'_>)) -> Counts {
         if body.len() <= self.limits.max_body_bytes && crate::wire::is_compressed(body) {
-            match crate::wire::decompress(body, self.limits.max_body_bytes) {
-                Ok(ndjson) => return self.decode_ndjson(&ndjson, on_event),
+            // Lent out for the call: the NDJSON borrows it while the builders are written.
+            let mut decompressor = std::mem::take(&mut self.decompressor);
+            let counts = match decompressor.decompress(body, self.limits.max_body_bytes) {
+                Ok(ndjson) => self.decode_ndjson(ndjson, on_event),
                 Err(error) => {
                     on_event(Outcome::Rejected { raw: body, error });
-                    return Counts {
+                    Counts {
                         received: 1,
                         accepted: 0,
                         rejected: 1,
-                    };
+                    }
                 }
-            }
+            };
+            self.decompressor = decompressor;
+            return counts;
         }
         self.decode_ndjson(body, on_event)
     }

@@ -14,8 +14,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::Engine;
-
 use crate::error::{DecodeError, ErrorKind};
 
 /// The first bytes of every `zstd` body.
@@ -51,8 +49,8 @@ impl BodyEncoding {
                 // Compressing into a Vec cannot fail at a valid level; fall back to the plain
                 // body rather than lose it if it ever did.
                 match zstd::bulk::compress(ndjson, ZSTD_LEVEL) {
-                    Ok(compressed) => base64::engine::general_purpose::STANDARD
-                        .encode(compressed)
+                    Ok(compressed) => base64_simd::STANDARD
+                        .encode_to_string(compressed)
                         .into_bytes(),
                     Err(_) => ndjson.to_vec(),
                 }
@@ -89,38 +87,76 @@ pub fn is_compressed(body: &[u8]) -> bool {
 /// The NDJSON of a `zstd` body, at most `limit` bytes once decompressed (a small body that
 /// inflates to gigabytes is rejected, not allocated).
 pub fn decompress(body: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let compressed = base64::engine::general_purpose::STANDARD
-        .decode(body.trim_ascii_end())
-        .map_err(|e| {
-            DecodeError::new(
-                ErrorKind::BadEncoding,
-                format!("a zstd body (it starts with `KLUv/`) that is not valid base64: {e}"),
-            )
-        })?;
-    match zstd::zstd_safe::get_frame_content_size(&compressed) {
-        Ok(Some(size)) if size > limit as u64 => {
-            return Err(too_large(format!("{size} bytes")));
+    Decompressor::default()
+        .decompress(body, limit)
+        .map(<[u8]>::to_vec)
+}
+
+/// Decompresses `zstd` bodies one after another with one zstd context and reused buffers.
+///
+/// A batch holds thousands of bodies; a fresh context per body costs an allocation and a CPU
+/// feature probe (`cpuid`, which traps to the hypervisor on virtual machines, Lambda's
+/// included), and a fresh output buffer costs page faults on every body.
+#[derive(Default)]
+pub struct Decompressor {
+    context: Option<zstd::bulk::Decompressor<'static>>,
+    compressed: Vec<u8>,
+    ndjson: Vec<u8>,
+}
+
+impl Decompressor {
+    /// The NDJSON of a `zstd` body, at most `limit` bytes once decompressed. The result
+    /// borrows this decompressor's buffer until the next call.
+    pub fn decompress(&mut self, body: &[u8], limit: usize) -> Result<&[u8], DecodeError> {
+        self.compressed.clear();
+        base64_simd::STANDARD
+            .decode_append(body.trim_ascii_end(), &mut self.compressed)
+            .map_err(|_| {
+                DecodeError::new(
+                    ErrorKind::BadEncoding,
+                    "a zstd body (it starts with `KLUv/`) that is not valid base64",
+                )
+            })?;
+        // zstd writes into the buffer's capacity and never past it: the frame's declared size
+        // when it has one (the generator's do), else one byte over the limit, which tells
+        // "too large" apart from "exactly the limit".
+        let capacity = match zstd::zstd_safe::get_frame_content_size(&self.compressed) {
+            Ok(Some(size)) if size > limit as u64 => {
+                return Err(too_large(format!("{size} bytes")));
+            }
+            Ok(Some(size)) => size as usize,
+            Ok(None) => limit.saturating_add(1),
+            Err(_) => {
+                return Err(DecodeError::new(
+                    ErrorKind::BadEncoding,
+                    "a zstd body (it starts with `KLUv/`) whose frame header is not zstd's",
+                ));
+            }
+        };
+        let context = match &mut self.context {
+            Some(context) => context,
+            empty => empty.insert(zstd::bulk::Decompressor::new().map_err(|e| {
+                DecodeError::new(
+                    ErrorKind::BadEncoding,
+                    format!("no zstd context to decompress a body with: {e}"),
+                )
+            })?),
+        };
+        self.ndjson.clear();
+        self.ndjson.reserve(capacity);
+        context
+            .decompress_to_buffer(&self.compressed, &mut self.ndjson)
+            .map_err(|e| {
+                DecodeError::new(
+                    ErrorKind::BadEncoding,
+                    format!("a zstd body (it starts with `KLUv/`) that does not decompress: {e}"),
+                )
+            })?;
+        if self.ndjson.len() > limit {
+            return Err(too_large(format!("more than {limit} bytes")));
         }
-        Ok(_) => {}
-        Err(_) => {
-            return Err(DecodeError::new(
-                ErrorKind::BadEncoding,
-                "a zstd body (it starts with `KLUv/`) whose frame header is not zstd's",
-            ));
-        }
+        Ok(&self.ndjson)
     }
-    // One byte over the limit tells "too large" apart from "exactly the limit".
-    let capacity = limit.saturating_add(1);
-    let ndjson = zstd::bulk::decompress(&compressed, capacity).map_err(|e| {
-        DecodeError::new(
-            ErrorKind::BadEncoding,
-            format!("a zstd body (it starts with `KLUv/`) that does not decompress: {e}"),
-        )
-    })?;
-    if ndjson.len() > limit {
-        return Err(too_large(format!("more than {limit} bytes")));
-    }
-    Ok(ndjson)
 }
 
 fn too_large(size: String) -> DecodeError {
@@ -144,6 +180,37 @@ mod tests {
         assert!(!is_compressed(&BodyEncoding::Plain.encode(&ndjson)));
         assert_eq!("zstd".parse::<BodyEncoding>(), Ok(BodyEncoding::Zstd));
         assert!("gzip".parse::<BodyEncoding>().unwrap_err().contains("gzip"));
+    }
+
+    #[test]
+    fn one_decompressor_reads_body_after_body_whatever_came_before() {
+        let mut decompressor = Decompressor::default();
+        let small = b"{\"a\":1}".to_vec();
+        let large = b"{\"b\":2}\n".repeat(20_000);
+        let bomb = BodyEncoding::Zstd.encode(&vec![b' '; 4 << 20]);
+        // A frame without a declared size, as a streaming producer writes it.
+        let unsized_frame = zstd::stream::encode_all(&large[..], 1).unwrap();
+        assert!(matches!(
+            zstd::zstd_safe::get_frame_content_size(&unsized_frame),
+            Ok(None)
+        ));
+        let unsized_body = base64_simd::STANDARD.encode_to_string(&unsized_frame);
+        for (body, expected) in [
+            (BodyEncoding::Zstd.encode(&large), Ok(&large[..])),
+            (BodyEncoding::Zstd.encode(&small), Ok(&small[..])),
+            (b"KLUv/!!not base64".to_vec(), Err(ErrorKind::BadEncoding)),
+            (bomb, Err(ErrorKind::BodyTooLarge)),
+            (unsized_body.into_bytes(), Ok(&large[..])),
+            (BodyEncoding::Zstd.encode(&small), Ok(&small[..])),
+        ] {
+            let got = decompressor.decompress(&body, 1 << 20).map_err(|e| e.kind);
+            assert_eq!(got, expected);
+        }
+        // Exactly the limit is accepted, one byte over is not.
+        let body = BodyEncoding::Zstd.encode(&large);
+        assert!(decompressor.decompress(&body, large.len()).is_ok());
+        let over = decompressor.decompress(&body, large.len() - 1).unwrap_err();
+        assert_eq!(over.kind, ErrorKind::BodyTooLarge);
     }
 
     #[test]

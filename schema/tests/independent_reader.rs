@@ -28,7 +28,10 @@ for path in sys.argv[1:]:
     logical = {f.schema.column(i).path: str(f.schema.column(i).logical_type) for i in range(len(f.schema))}
     out[path] = {"rows": f.metadata.num_rows, "columns": cols, "physical": physical, "logical": logical,
                  "compression": f.metadata.row_group(0).column(0).compression,
-                 "statistics": f.metadata.row_group(0).column(1).is_stats_set}
+                 # min/max on event_time: what partition pruning in the warehouse reads.
+                 "statistics": f.metadata.row_group(0).column(
+                     [f.schema.column(i).path for i in range(len(f.schema))].index("event_time")
+                 ).is_stats_set}
 print(json.dumps(out))
 "#;
 

@@ -26,7 +26,6 @@ use behavior_runtime::Limits;
 use behavior_runtime::parquet::writer_properties;
 use behavior_runtime::wire::{self, BodyEncoding};
 use parquet::arrow::ArrowWriter;
-use std::borrow::Cow;
 
 const BODY_BYTES: usize = 64 * 1024;
 /// Lambda's payload limit, the default batch; `BATCH_BYTES` overrides it (the poller may
@@ -73,89 +72,89 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch_bytes = 0;
     let mut line = Vec::new();
     let started = Instant::now();
-    let run =
-        |batch: &mut Vec<Message>, totals: &mut Totals| -> Result<(), Box<dyn std::error::Error>> {
-            let converting = Instant::now();
-            match mode.as_str() {
-                "converter" => {
-                    let converted = behavior_converter::batch::convert(
-                        registry,
-                        Limits::default(),
-                        batch,
-                        behavior_converter::handler::now(),
-                    )?;
-                    assert_eq!(converted.counts.rejected, 0, "the dataset is clean");
-                    totals.convert_seconds += converting.elapsed().as_secs_f64();
-                    for file in &converted.files {
-                        totals.output_bytes += file.bytes.len() as u64;
-                        totals.files += 1;
-                        save(out_dir.as_deref(), &file.key, &file.bytes)?;
-                    }
+    let run = |batch: &mut Vec<Message>,
+               totals: &mut Totals|
+     -> Result<(), Box<dyn std::error::Error>> {
+        let converting = Instant::now();
+        match mode.as_str() {
+            "converter" => {
+                let converted = behavior_converter::batch::convert(
+                    registry,
+                    Limits::default(),
+                    batch,
+                    behavior_converter::handler::now(),
+                )?;
+                assert_eq!(converted.counts.rejected, 0, "the dataset is clean");
+                totals.convert_seconds += converting.elapsed().as_secs_f64();
+                for file in &converted.files {
+                    totals.output_bytes += file.bytes.len() as u64;
+                    totals.files += 1;
+                    save(out_dir.as_deref(), &file.key, &file.bytes)?;
                 }
-                "arrow_json" => {
-                    let mut written = Vec::new();
-                    let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
-                        (0..registry.len()).map(|_| None).collect();
-                    for message in batch.iter() {
-                        // The reference reads the same wire format: compressed bodies are
-                        // decompressed first, on the clock as in the converter.
-                        let ndjson = if wire::is_compressed(&message.body) {
-                            Cow::Owned(wire::decompress(
-                                &message.body,
-                                Limits::default().max_body_bytes,
-                            )?)
-                        } else {
-                            Cow::Borrowed(&message.body[..])
-                        };
-                        for event in ndjson.split(|&b| b == b'\n') {
-                            let kind = registry.dispatch(event)?;
-                            let decoder = match &mut decoders[kind] {
-                                Some(decoder) => decoder,
-                                slot => slot.insert(
-                                    arrow_json::ReaderBuilder::new(arrow_json_schema(
-                                        registry.kinds()[kind].descriptor(),
-                                    ))
-                                    .with_batch_size(1 << 20)
-                                    .build_decoder()?,
-                                ),
-                            };
-                            decoder.decode(event)?;
-                            decoder.decode(b"\n")?;
-                        }
-                    }
-                    for (kind, decoder) in decoders.iter_mut().enumerate() {
-                        let Some(decoder) = decoder else { continue };
-                        let Some(records) = decoder.flush()? else {
-                            continue;
-                        };
-                        let descriptor = registry.kinds()[kind].descriptor();
-                        let mut out = Vec::new();
-                        let mut writer = ArrowWriter::try_new(
-                            &mut out,
-                            records.schema(),
-                            Some(writer_properties(descriptor)),
-                        )?;
-                        writer.write(&records)?;
-                        writer.close()?;
-                        totals.output_bytes += out.len() as u64;
-                        totals.files += 1;
-                        let key = format!(
-                            "{}/v{}/part-{:06}.parquet",
-                            descriptor.event_type, descriptor.version, totals.batches
-                        );
-                        written.push((key, out));
-                    }
-                    totals.convert_seconds += converting.elapsed().as_secs_f64();
-                    for (key, bytes) in &written {
-                        save(out_dir.as_deref(), key, bytes)?;
-                    }
-                }
-                other => return Err(format!("unknown mode {other}").into()),
             }
-            totals.batches += 1;
-            batch.clear();
-            Ok(())
-        };
+            "arrow_json" => {
+                let mut written = Vec::new();
+                let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
+                    (0..registry.len()).map(|_| None).collect();
+                // The reference reads the same wire format: compressed bodies are
+                // decompressed first, on the clock and with one reused context, as in the
+                // converter.
+                let mut decompressor = wire::Decompressor::default();
+                for message in batch.iter() {
+                    let ndjson = if wire::is_compressed(&message.body) {
+                        decompressor.decompress(&message.body, Limits::default().max_body_bytes)?
+                    } else {
+                        &message.body[..]
+                    };
+                    for event in ndjson.split(|&b| b == b'\n') {
+                        let kind = registry.dispatch(event)?;
+                        let decoder = match &mut decoders[kind] {
+                            Some(decoder) => decoder,
+                            slot => slot.insert(
+                                arrow_json::ReaderBuilder::new(arrow_json_schema(
+                                    registry.kinds()[kind].descriptor(),
+                                ))
+                                .with_batch_size(1 << 20)
+                                .build_decoder()?,
+                            ),
+                        };
+                        decoder.decode(event)?;
+                        decoder.decode(b"\n")?;
+                    }
+                }
+                for (kind, decoder) in decoders.iter_mut().enumerate() {
+                    let Some(decoder) = decoder else { continue };
+                    let Some(records) = decoder.flush()? else {
+                        continue;
+                    };
+                    let descriptor = registry.kinds()[kind].descriptor();
+                    let mut out = Vec::new();
+                    let mut writer = ArrowWriter::try_new(
+                        &mut out,
+                        records.schema(),
+                        Some(writer_properties(descriptor)),
+                    )?;
+                    writer.write(&records)?;
+                    writer.close()?;
+                    totals.output_bytes += out.len() as u64;
+                    totals.files += 1;
+                    let key = format!(
+                        "{}/v{}/part-{:06}.parquet",
+                        descriptor.event_type, descriptor.version, totals.batches
+                    );
+                    written.push((key, out));
+                }
+                totals.convert_seconds += converting.elapsed().as_secs_f64();
+                for (key, bytes) in &written {
+                    save(out_dir.as_deref(), key, bytes)?;
+                }
+            }
+            other => return Err(format!("unknown mode {other}").into()),
+        }
+        totals.batches += 1;
+        batch.clear();
+        Ok(())
+    };
     let mut next_id = 0u64;
     let mut add = |body: Vec<u8>, batch: &mut Vec<Message>, batch_bytes: &mut usize| {
         next_id += 1;
