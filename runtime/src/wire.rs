@@ -195,8 +195,12 @@ mod tests {
             Ok(None)
         ));
         let unsized_body = base64_simd::STANDARD.encode_to_string(&unsized_frame);
+        // A frame cut short: the context fails mid-frame and must still serve the next body.
+        let frame = zstd::bulk::compress(&large, 1).unwrap();
+        let cut = base64_simd::STANDARD.encode_to_string(&frame[..frame.len() / 2]);
         for (body, expected) in [
             (BodyEncoding::Zstd.encode(&large), Ok(&large[..])),
+            (cut.into_bytes(), Err(ErrorKind::BadEncoding)),
             (BodyEncoding::Zstd.encode(&small), Ok(&small[..])),
             (b"KLUv/!!not base64".to_vec(), Err(ErrorKind::BadEncoding)),
             (bomb, Err(ErrorKind::BodyTooLarge)),
