@@ -16,7 +16,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const EVENTS: usize = 20_000;
 /// Initial rows of every builder, as the converter uses: buffers grow from there.
-const CAPACITY: usize = 1024;
+const CAPACITY: usize = behavior_converter::batch::INITIAL_ROWS;
 
 /// `count` events of only `event_type`, from its fakes.
 fn one_type(event_type: &str, seed: u64) -> Lines {

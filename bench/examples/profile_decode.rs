@@ -13,7 +13,11 @@ fn main() {
     let started = std::time::Instant::now();
     let mut rows = 0;
     for _ in 0..rounds {
-        let mut decoder = BatchDecoder::new(registry, Limits::default(), 1024);
+        let mut decoder = BatchDecoder::new(
+            registry,
+            Limits::default(),
+            behavior_converter::batch::INITIAL_ROWS,
+        );
         for (_, line) in &lines {
             decoder.decode_event(line).expect("valid");
         }

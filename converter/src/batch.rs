@@ -72,6 +72,10 @@ pub enum ConvertError {
 /// stays far below Arrow's 32-bit offsets ([`behavior_runtime::registry::MAX_BATCH_INPUT_BYTES`]).
 pub const CHUNK_INPUT_BYTES: usize = 256 << 20;
 
+/// Rows each event type's column builders are sized for at the start of a batch; they grow
+/// from there.
+pub const INITIAL_ROWS: usize = 4096;
+
 /// Prefix under which rejected events land.
 pub const QUARANTINE_PREFIX: &str = "_rejected";
 
@@ -92,18 +96,58 @@ pub struct Rejection<'a> {
     pub raw_base64: String,
 }
 
-/// Converts a batch. `received_at` is stamped on every row (`_ingested_at`) and names the
-/// quarantine's date partition. File names derive from the batch's message ids, so converting
-/// the same batch again (a redelivery) overwrites its files instead of duplicating rows.
+/// Converts batch after batch, keeping what one batch teaches for the next: column buffers
+/// sized to the last batch (they do not grow, and get copied, again) and the decompression
+/// context. Batches convert one at a time (`&mut self`); a handler keeps one.
+pub struct Converter<'r> {
+    decoder: BatchDecoder<'r>,
+    limits: Limits,
+}
+
+impl<'r> Converter<'r> {
+    pub fn new(registry: &'r Registry, limits: Limits) -> Self {
+        Self {
+            decoder: BatchDecoder::new(registry, limits, INITIAL_ROWS),
+            limits,
+        }
+    }
+
+    /// Converts a batch. `received_at` is stamped on every row (`_ingested_at`) and names the
+    /// quarantine's date partition. File names derive from the batch's message ids, so
+    /// converting the same batch again (a redelivery) overwrites its files instead of
+    /// duplicating rows.
+    pub fn convert(
+        &mut self,
+        messages: &[Message],
+        received_at: Timestamp,
+    ) -> Result<Converted, ConvertError> {
+        let result = convert_with(&mut self.decoder, messages, received_at);
+        if result.is_err() {
+            // A batch that failed half-way may have left rows in the builders.
+            self.decoder = BatchDecoder::new(self.decoder.registry(), self.limits, INITIAL_ROWS);
+        }
+        result
+    }
+}
+
+/// Converts one batch with a fresh [`Converter`].
 pub fn convert(
     registry: &Registry,
     limits: Limits,
     messages: &[Message],
     received_at: Timestamp,
 ) -> Result<Converted, ConvertError> {
+    Converter::new(registry, limits).convert(messages, received_at)
+}
+
+fn convert_with(
+    decoder: &mut BatchDecoder<'_>,
+    messages: &[Message],
+    received_at: Timestamp,
+) -> Result<Converted, ConvertError> {
+    let registry = decoder.registry();
     let name = batch_name(messages);
     let mut out = Converted::default();
-    let mut decoder = BatchDecoder::new(registry, limits, 4096);
     // Per registry entry, the message index of each row: the `_message_id` column.
     let mut row_messages: Vec<Vec<u32>> = vec![Vec::new(); registry.len()];
     let mut quarantine = Vec::new();
@@ -118,7 +162,7 @@ pub fn convert(
         if decoder.input_bytes() + message.body.len() > CHUNK_INPUT_BYTES {
             flush(
                 registry,
-                &mut decoder,
+                decoder,
                 &mut row_messages,
                 messages,
                 received_at,
@@ -149,7 +193,7 @@ pub fn convert(
     }
     flush(
         registry,
-        &mut decoder,
+        decoder,
         &mut row_messages,
         messages,
         received_at,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::batch::{Message, convert};
+use crate::batch::{Converter, Message};
 use crate::lake::Lake;
 
 /// Files of one batch written at once.
@@ -22,6 +22,9 @@ pub struct Handler {
     registry: &'static Registry,
     lake: Lake,
     limits: Limits,
+    /// Kept across batches (buffers sized to the last batch); a batch arriving while another
+    /// converts gets a fresh one.
+    converter: std::sync::Mutex<Converter<'static>>,
 }
 
 /// What one batch did. `counts.accepted + counts.rejected == counts.received`; every event is
@@ -80,6 +83,7 @@ impl Handler {
             registry,
             lake,
             limits,
+            converter: std::sync::Mutex::new(Converter::new(registry, limits)),
         }
     }
 
@@ -95,7 +99,11 @@ impl Handler {
             messages: messages.len(),
             ..BatchReport::default()
         };
-        let converted = match convert(self.registry, self.limits, messages, now()) {
+        let converted = match self.converter.try_lock() {
+            Ok(mut converter) => converter.convert(messages, now()),
+            Err(_) => Converter::new(self.registry, self.limits).convert(messages, now()),
+        };
+        let converted = match converted {
             Ok(converted) => converted,
             Err(error) => {
                 report.failed = distinct_ids(messages, 0..messages.len());

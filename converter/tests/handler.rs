@@ -352,3 +352,53 @@ async fn the_invocation_fails_only_when_nothing_could_be_stored() {
         "{error}"
     );
 }
+
+/// A converter kept across batches (as the handler keeps one) sizes its buffers from the last
+/// batch; what it writes must not depend on that. Batch after batch, small and large, clean
+/// and with bad events, it writes byte for byte what a fresh converter writes.
+#[test]
+fn a_reused_converter_writes_what_a_fresh_one_writes() {
+    use behavior_converter::batch::{Converter, convert};
+    let registry = behavior_schema::registry();
+    let types = [
+        "page_view",
+        "product_view",
+        "purchase",
+        "search",
+        "refund_requested",
+    ];
+    let received_at = behavior_runtime::Timestamp::from_micros(1_780_000_000_000_000);
+    let mut reused = Converter::new(registry, Limits::default());
+    let mut id = 0;
+    for (round, size) in [3000, 10, 5000, 1, 800].into_iter().enumerate() {
+        let messages: Vec<Message> = (0..size)
+            .map(|m| {
+                id += 1;
+                let body = if m % 97 == 5 {
+                    // Bad events on the way: a half-decoded event must leave nothing behind.
+                    format!(
+                        "{}\n{}",
+                        event(types[m % types.len()], id, 1 + (m % 3) as u32),
+                        r#"{"event_type":"page_view","event_id":"not-a-uuid"}"#
+                    )
+                } else {
+                    event(types[m % types.len()], id, 1 + (m % 3) as u32)
+                };
+                Message::new(format!("r{round}-m{m}"), body)
+            })
+            .collect();
+        let fresh = convert(registry, Limits::default(), &messages, received_at).unwrap();
+        let again = reused.convert(&messages, received_at).unwrap();
+        assert_eq!(fresh.counts, again.counts, "round {round}");
+        let bad = (0..size).filter(|m| m % 97 == 5).count();
+        assert_eq!(fresh.counts.received, size + bad, "round {round}");
+        assert_eq!(fresh.counts.rejected, bad, "round {round}");
+        let bytes = |c: &behavior_converter::batch::Converted| {
+            c.files
+                .iter()
+                .map(|f| (f.key.clone(), f.bytes.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bytes(&fresh), bytes(&again), "round {round}");
+    }
+}

@@ -97,6 +97,52 @@ impl<'j> Decoder<'j> {
         Ok(self.resolve(text))
     }
 
+    /// Fast path for fixed-width string values (UUIDs, timestamps): when the string at `peek`
+    /// is exactly `N` bytes long as written, hands them to `parse` without scanning them first,
+    /// and moves past the string if `parse` accepts them.
+    ///
+    /// `parse` must accept only bytes that need no JSON string handling: no `"`, `\`, control
+    /// or non-ASCII bytes. Then the bytes are the whole string, unescaped and valid. `None`
+    /// leaves the decoder where it was, for the general path ([`Decoder::str`]) to decode
+    /// the value or report the error.
+    #[inline(always)]
+    pub fn fixed_str<const N: usize, T>(
+        &mut self,
+        peek: Peek,
+        parse: impl FnOnce(&[u8; N]) -> Option<T>,
+    ) -> Option<T> {
+        if peek != Peek::String {
+            return None;
+        }
+        let start = self.pos + 1;
+        let bytes = self.input.get(start..start + N + 1)?;
+        let (text, quote) = bytes.split_at(N);
+        if quote != b"\"" {
+            return None;
+        }
+        let value = parse(text.try_into().ok()?)?;
+        self.pos = start + N + 1;
+        Some(value)
+    }
+
+    /// Whether the string at `peek` is `text`, written without escapes; moves past it if so.
+    /// `text` must need no escaping (no `"`, `\` or control bytes, as in snake_case names), so
+    /// equal bytes are an equal string. `false` leaves the decoder where it was.
+    #[inline(always)]
+    pub fn plain_str_is(&mut self, peek: Peek, text: &str) -> bool {
+        debug_assert!(text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'));
+        let start = self.pos + 1;
+        let end = start + text.len();
+        if peek == Peek::String
+            && self.input.get(start..end) == Some(text.as_bytes())
+            && self.input.get(end) == Some(&b'"')
+        {
+            self.pos = end + 1;
+            return true;
+        }
+        false
+    }
+
     #[inline]
     pub fn bool(&mut self, peek: Peek) -> Result<bool, DecodeError> {
         match peek {
@@ -121,6 +167,28 @@ impl<'j> Decoder<'j> {
             return Err(self.not_a("an integer", peek));
         }
         let start = self.pos;
+        // Fast path: up to 18 digits (which cannot overflow) ending the number. Anything else
+        // (a fraction, an exponent, a leading zero, more digits) takes the general path, which
+        // checks the grammar and the range.
+        let negative = peek == Peek(b'-');
+        let first = start + usize::from(negative);
+        let mut pos = first;
+        let mut value: i64 = 0;
+        while pos - first < 18
+            && let Some(&c) = self.input.get(pos)
+            && c.is_ascii_digit()
+        {
+            value = value * 10 + i64::from(c - b'0');
+            pos += 1;
+        }
+        let digits = pos - first;
+        if digits > 0
+            && (digits == 1 || self.input[first] != b'0')
+            && !matches!(self.input.get(pos), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
+        {
+            self.pos = pos;
+            return Ok(if negative { -value } else { value });
+        }
         let integral = self.number()?;
         let text = &self.input[start..self.pos];
         if !integral {

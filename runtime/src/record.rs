@@ -4,16 +4,14 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, DictionaryArray, Int8Array, NullBufferBuilder, StringArray, StructArray,
-};
+use arrow::array::{ArrayRef, DictionaryArray, Int8Array, StringArray, StructArray};
 use arrow::datatypes::{DataType, FieldRef, Int8Type};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::column::Column;
+use crate::column::{Column, Validity};
 use crate::decoder::{Decoder, KeyToken, Peek};
 use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, FieldDesc, SCHEMA_VERSION_KEY};
 use crate::error::{DecodeError, ErrorKind};
@@ -248,7 +246,7 @@ fn decode_keys<R: Record, S: FieldSet>(
 /// The column of a nested record (`Vec<LineItem>`, `Option<Address>`): Arrow `Struct`.
 pub struct StructColumn<R: Record> {
     pub columns: R::Columns,
-    nulls: NullBufferBuilder,
+    nulls: Validity,
     order: KeyOrder,
 }
 
@@ -280,7 +278,7 @@ impl<R: Record> Column for StructColumn<R> {
     fn with_capacity(rows: usize) -> Self {
         Self {
             columns: R::Columns::with_capacity(rows),
-            nulls: NullBufferBuilder::new(rows),
+            nulls: Validity::default(),
             order: key_order::<R>(),
         }
     }
@@ -358,7 +356,6 @@ pub struct EventBatchBuilder<E: Event> {
     columns: E::Columns,
     order: KeyOrder,
     rows: usize,
-    capacity: usize,
     tape: Vec<u8>,
     event: PhantomData<fn() -> E>,
 }
@@ -375,7 +372,6 @@ impl<E: Event> EventBatchBuilder<E> {
             columns: E::Columns::with_capacity(capacity),
             order,
             rows: 0,
-            capacity,
             tape: Vec::new(),
             event: PhantomData,
         }
@@ -438,6 +434,10 @@ impl<E: Event> EventBatchBuilder<E> {
             |decoder, index| {
                 let peek = decoder.peek()?;
                 if index == type_index {
+                    // Event type names are snake_case (the derive checks), so plain bytes.
+                    if decoder.plain_str_is(peek, E::EVENT_TYPE) {
+                        return Ok(());
+                    }
                     let name = decoder
                         .str(peek, "a string")
                         .map_err(|e| e.at_key(EVENT_TYPE_KEY))?;
@@ -481,8 +481,8 @@ impl<E: Event> EventBatchBuilder<E> {
             keys, values,
         )?));
         let mut fields = schema.fields()[1..].iter();
+        // Each column resets itself, keeping its room for the next batch.
         self.columns.finish(&mut fields, &mut arrays);
-        self.columns = E::Columns::with_capacity(self.capacity);
         self.rows = 0;
         RecordBatch::try_new(schema, arrays)
     }

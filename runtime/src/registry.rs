@@ -172,28 +172,25 @@ impl Registry {
     #[inline]
     fn dispatch_compact(&self, json: &[u8]) -> Option<usize> {
         let rest = json.strip_prefix(b"{\"event_type\":\"")?;
-        let end = memchr(b'"', rest)?;
-        let (name, rest) = (&rest[..end], &rest[end + 1..]);
-        let version = match rest.strip_prefix(b",\"schema_version\":") {
-            Some(digits) => {
-                let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-                if len == 0 || len > 9 || !matches!(digits.get(len), Some(b',' | b'}')) {
-                    return None;
-                }
-                Some(
-                    digits[..len]
-                        .iter()
-                        .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')),
-                )
+        // The version after the name, read once: `Some(None)` when the event names none.
+        let mut version: Option<Option<u32>> = None;
+        for &(event_type, v, index, only) in &self.entries {
+            // A registered name followed by the closing quote: checking the quote first rules
+            // out most names by length alone, with no scan of the input. Names are snake_case
+            // (the derive checks), so their bytes are the string.
+            let len = event_type.len();
+            if rest.get(len) != Some(&b'"') || !rest.starts_with(event_type.as_bytes()) {
+                continue;
             }
-            None => None,
-        };
-        self.entries
-            .iter()
-            .find(|(event_type, v, _, only)| {
-                event_type.as_bytes() == name && version.map_or(*only, |version| version == *v)
-            })
-            .map(|e| e.2)
+            let version = match version {
+                Some(version) => version,
+                None => *version.insert(compact_version(&rest[len + 1..])?),
+            };
+            if version.map_or(only, |version| version == v) {
+                return Some(index);
+            }
+        }
+        None
     }
 
     fn has_one_version(&self, event_type: &str) -> bool {
@@ -238,6 +235,24 @@ impl Registry {
             .at_key(EVENT_TYPE_KEY)),
         }
     }
+}
+
+/// What follows the event type in the compact form: `,"schema_version":<n>` then `,` or
+/// `}` gives `Some(n)`, anything else `Some(None)` (no version named); `None` for a version
+/// the general path must read (too long, not followed by a delimiter).
+fn compact_version(rest: &[u8]) -> Option<Option<u32>> {
+    let Some(digits) = rest.strip_prefix(b",\"schema_version\":") else {
+        return Some(None);
+    };
+    let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    if len == 0 || len > 9 || !matches!(digits.get(len), Some(b',' | b'}')) {
+        return None;
+    }
+    Some(Some(
+        digits[..len]
+            .iter()
+            .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0')),
+    ))
 }
 
 fn read_version(decoder: &mut Decoder<'_>) -> Result<u32, DecodeError> {

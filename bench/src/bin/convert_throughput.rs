@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use behavior_bench::arrow_json_schema;
 use behavior_converter::Message;
+use behavior_converter::batch::Converter;
 use behavior_generator::pack::Packer;
 use behavior_runtime::Limits;
 use behavior_runtime::parquet::writer_properties;
@@ -72,18 +73,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch_bytes = 0;
     let mut line = Vec::new();
     let started = Instant::now();
-    let run = |batch: &mut Vec<Message>,
-               totals: &mut Totals|
+    // Both paths keep their state across batches, as a long-running converter does: the
+    // converter its `Converter` (as the handler holds one), arrow_json its decoders and the
+    // decompression context.
+    let mut converter = Converter::new(registry, Limits::default());
+    let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
+        (0..registry.len()).map(|_| None).collect();
+    let mut decompressor = wire::Decompressor::default();
+    let mut run = |batch: &mut Vec<Message>,
+                   totals: &mut Totals|
      -> Result<(), Box<dyn std::error::Error>> {
         let converting = Instant::now();
         match mode.as_str() {
             "converter" => {
-                let converted = behavior_converter::batch::convert(
-                    registry,
-                    Limits::default(),
-                    batch,
-                    behavior_converter::handler::now(),
-                )?;
+                let converted = converter.convert(batch, behavior_converter::handler::now())?;
                 assert_eq!(converted.counts.rejected, 0, "the dataset is clean");
                 totals.convert_seconds += converting.elapsed().as_secs_f64();
                 for file in &converted.files {
@@ -94,12 +97,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "arrow_json" => {
                 let mut written = Vec::new();
-                let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
-                    (0..registry.len()).map(|_| None).collect();
                 // The reference reads the same wire format: compressed bodies are
                 // decompressed first, on the clock and with one reused context, as in the
                 // converter.
-                let mut decompressor = wire::Decompressor::default();
                 for message in batch.iter() {
                     let ndjson = if wire::is_compressed(&message.body) {
                         decompressor.decompress(&message.body, Limits::default().max_body_bytes)?
