@@ -3,6 +3,8 @@
 
 use behavior_runtime::Registry;
 
+pub mod decode;
+
 /// NDJSON lines, each with the registry index of its event type.
 pub type Lines = Vec<(usize, Vec<u8>)>;
 

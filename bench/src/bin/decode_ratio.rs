@@ -1,0 +1,81 @@
+//! The decode paths of the `decode` benchmark, interleaved: each round runs every path (in a
+//! rotating order) three times back to back and keeps its best, so each path is measured warm
+//! as criterion measures it, and drift in the machine's speed hits all paths alike: each round
+//! gives its own ratios. Prints, per workload, the median events/s of
+//! each path and the median of the per-round ratios, as a Markdown table. Run pinned:
+//!
+//!   taskset -c 0 target/release/decode_ratio [ROUNDS]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use behavior_bench::decode::{arrow_json, direct, serde_struct, workloads};
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    println!(
+        "| workload | direct | arrow_json | serde_struct | direct ÷ arrow_json | direct ÷ serde_struct |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, lines) in &workloads() {
+        let events = lines.len() as f64;
+        // The paths must agree before their speed means anything.
+        assert_eq!(
+            direct(lines).iter().map(|b| b.1.num_rows()).sum::<usize>(),
+            lines.len()
+        );
+        assert_eq!(
+            arrow_json(lines)
+                .iter()
+                .map(|b| b.num_rows())
+                .sum::<usize>(),
+            lines.len()
+        );
+        assert_eq!(serde_struct(lines), lines.len());
+        let run = |path: usize| {
+            let started = Instant::now();
+            match path {
+                0 => drop(black_box(direct(lines))),
+                1 => drop(black_box(arrow_json(lines))),
+                _ => drop(black_box(serde_struct(lines))),
+            }
+            events / started.elapsed().as_secs_f64()
+        };
+        let mut rates = [Vec::new(), Vec::new(), Vec::new()];
+        let (mut vs_arrow, mut vs_serde) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let mut rate = [0.0; 3];
+            for step in 0..3 {
+                let path = (round + step) % 3;
+                rate[path] = (0..3).map(|_| run(path)).fold(0.0, f64::max);
+            }
+            for path in 0..3 {
+                rates[path].push(rate[path]);
+            }
+            vs_arrow.push(rate[0] / rate[1]);
+            vs_serde.push(rate[0] / rate[2]);
+        }
+        let [d, a, s] = rates.map(median);
+        println!(
+            "| {name} | {:.0}k | {:.0}k | {:.0}k | {:.2}× | {:.2}× |",
+            d / 1e3,
+            a / 1e3,
+            s / 1e3,
+            median(vs_arrow),
+            median(vs_serde)
+        );
+    }
+}
