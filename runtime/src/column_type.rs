@@ -689,6 +689,98 @@ impl<T: ColumnType> ColumnType for Vec<T> {
 mod tests {
     use super::*;
 
+    /// Decodes `json` (one value) into a fresh column of `T`; the decoder's position after it.
+    fn decode_one<T: ColumnType>(
+        json: &str,
+    ) -> (Result<arrow::array::ArrayRef, DecodeError>, usize) {
+        let mut column = T::Column::with_capacity(4);
+        let mut d = Decoder::new(json.as_bytes());
+        let result = d
+            .peek()
+            .and_then(|peek| T::decode(&mut d, peek, &mut column, &Rules::NONE));
+        let data_type = T::logical().arrow_type();
+        (result.map(|()| column.finish(&data_type)), d.position())
+    }
+
+    #[test]
+    fn fixed_width_fast_paths_agree_with_the_general_path() {
+        use arrow::array::AsArray;
+        use arrow::datatypes::TimestampMicrosecondType;
+        let uuid = |json: &str| {
+            let (result, at) = decode_one::<Uuid>(json);
+            result.map(|a| (a.as_string::<i32>().value(0).to_owned(), at))
+        };
+        let lower = "123e4567-e89b-12d3-a456-42661417400f";
+        // Plain, upper case, escaped (the general path) and followed by more JSON: one value.
+        assert_eq!(
+            uuid(&format!("\"{lower}\"")).unwrap(),
+            (lower.to_owned(), 38)
+        );
+        assert_eq!(
+            uuid(&format!("\"{}\",1", lower.to_uppercase())).unwrap(),
+            (lower.to_owned(), 38)
+        );
+        assert_eq!(
+            uuid(&format!("\"\\u0031{}\"", &lower[1..])).unwrap().0,
+            format!("1{}", &lower[1..])
+        );
+        // A quote where the 37th byte would be, inside a shorter string: not a UUID.
+        assert!(uuid(r#""123e4567-e89b-12d3-a456-4266141740","x""#).is_err());
+        assert!(uuid(&format!("\"{lower}0\"")).is_err());
+        assert!(uuid(&format!("\"{}\"", &lower[1..])).is_err());
+        assert!(uuid(&format!("\"{}\\\"\"", &lower[..35])).is_err());
+
+        let micros = |json: &str| {
+            let (result, _) = decode_one::<Timestamp>(json);
+            result.map(|a| a.as_primitive::<TimestampMicrosecondType>().value(0))
+        };
+        let general = |text: &str| Timestamp::parse(text).unwrap().micros();
+        for text in [
+            "2026-03-01T12:34:56.123456Z",
+            "2026-03-01T12:34:56.123Z",
+            "2026-03-01t12:34:56.123456z",
+            "2026-03-01T12:34:56Z",
+            "2026-03-01T12:34:56.1234567Z",
+            "2026-03-01T12:34:56.123456+02:00",
+        ] {
+            assert_eq!(
+                micros(&format!("\"{text}\"")).unwrap(),
+                general(text),
+                "{text}"
+            );
+        }
+        for bad in [
+            "2026-02-30T12:34:56.123456Z",
+            "2026-13-01T12:34:56.123456Z",
+            "2026-03-01T24:00:00.000000Z",
+            "2026-03-01T12:34:56.12345xZ",
+            "2026-03-01T12:34:56.123456",
+        ] {
+            assert!(micros(&format!("\"{bad}\"")).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers_on_the_fast_path_and_off_it() {
+        use arrow::array::AsArray;
+        use arrow::datatypes::Int64Type;
+        let int = |json: &str| {
+            let (result, at) = decode_one::<i64>(json);
+            result.map(|a| (a.as_primitive::<Int64Type>().value(0), at))
+        };
+        assert_eq!(int("0,").unwrap(), (0, 1));
+        assert_eq!(int("-7}").unwrap(), (-7, 2));
+        assert_eq!(
+            int("123456789012345678").unwrap().0,
+            123_456_789_012_345_678
+        );
+        assert_eq!(int("9223372036854775807").unwrap().0, i64::MAX);
+        assert_eq!(int("-9223372036854775808").unwrap().0, i64::MIN);
+        for bad in ["01", "-", "1.5", "1e3", "9223372036854775808", "-01"] {
+            assert!(int(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn uuid_check_accepts_only_the_hyphenated_form() {
         assert!(is_hyphenated_uuid("123e4567-e89b-12d3-a456-426614174000"));
