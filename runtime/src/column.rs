@@ -151,6 +151,30 @@ pub struct Utf8Column<const ROW_BYTES: usize = 32> {
 }
 
 impl<const ROW_BYTES: usize> Utf8Column<ROW_BYTES> {
+    /// Appends the value `write` appends to the text buffer (a decoder copying straight into
+    /// it), if `write` succeeds; on error the column is as before.
+    ///
+    /// # Safety
+    /// `write` must append only valid UTF-8 (the array is built without re-checking it).
+    #[inline(always)]
+    pub unsafe fn push_with<E>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let base = self.values.len();
+        match write(&mut self.values) {
+            Ok(()) => {
+                self.offsets.push(self.values.len() as i32);
+                self.nulls.append_non_null();
+                Ok(())
+            }
+            Err(error) => {
+                self.values.truncate(base);
+                Err(error)
+            }
+        }
+    }
+
     #[inline(always)]
     pub fn push(&mut self, value: &str) {
         self.values.extend_from_slice(value.as_bytes());

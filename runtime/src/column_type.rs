@@ -152,10 +152,14 @@ impl ColumnType for String {
         column: &mut Utf8Column,
         rules: &Rules,
     ) -> Result<(), DecodeError> {
-        let value = d.str(peek, "a string")?;
-        check_str(value, rules)?;
-        column.push(value);
-        Ok(())
+        // SAFETY: `str_into` appends only valid UTF-8.
+        unsafe {
+            column.push_with(|values| {
+                let start = d.str_into(peek, "a string", values)?;
+                // SAFETY: the bytes from `start` are the string `str_into` just appended.
+                check_str(std::str::from_utf8_unchecked(&values[start..]), rules)
+            })
+        }
     }
 
     fn fake(faker: &mut Faker, rules: &Rules) -> Self {
@@ -758,6 +762,66 @@ mod tests {
         ] {
             assert!(micros(&format!("\"{bad}\"")).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn strings_copied_while_scanned_match_serde_json() {
+        use arrow::array::AsArray;
+        use arrow::datatypes::DataType;
+        // Lengths around the 16-byte chunks, escapes, non-ASCII, quotes at every offset and
+        // strings ending near the end of the input.
+        let mut texts: Vec<String> = Vec::new();
+        for len in 0..70 {
+            let plain: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            texts.push(plain.clone());
+            texts.push(format!("{plain}é"));
+            texts.push(format!("ü{plain}"));
+            texts.push(format!("{plain}\n{plain}"));
+            texts.push(format!("{plain}\"x"));
+            texts.push(format!("{plain}é😀{plain}"));
+        }
+        for text in &texts {
+            let json = serde_json::to_string(text).unwrap();
+            for tail in ["", "}", ",\"next_key_long_enough\":1}"] {
+                let input = format!("{json}{tail}");
+                let mut column = Utf8Column::with_capacity(1);
+                let mut d = Decoder::new(input.as_bytes());
+                let peek = d.peek().unwrap();
+                String::decode(&mut d, peek, &mut column, &Rules::NONE).unwrap();
+                assert_eq!(d.position(), json.len(), "{input}");
+                let array = column.finish(&DataType::Utf8);
+                assert_eq!(array.as_string::<i32>().value(0), text, "{input}");
+            }
+        }
+        // Invalid UTF-8, a raw control character, an unterminated string: errors, and the
+        // column keeps only what it had.
+        let long = "x".repeat(40);
+        for bad in [
+            format!("\"{long}\u{1}{long}\"").into_bytes(),
+            [b"\"", long.as_bytes(), b"\xff\xfe", long.as_bytes(), b"\""].concat(),
+            [b"\"", long.as_bytes(), b"\xc3"].concat(),
+            format!("\"{long}").into_bytes(),
+        ] {
+            let mut column = Utf8Column::with_capacity(1);
+            column.push("kept");
+            let mut d = Decoder::new(&bad);
+            let peek = d.peek().unwrap();
+            assert!(String::decode(&mut d, peek, &mut column, &Rules::NONE).is_err());
+            let array = column.finish(&DataType::Utf8);
+            assert_eq!(array.len(), 1);
+            assert_eq!(array.as_string::<i32>().value(0), "kept");
+        }
+        // A value over its bound is rejected and leaves nothing behind.
+        let rules = Rules {
+            max_length: Some(10),
+            ..Rules::NONE
+        };
+        let mut column = Utf8Column::with_capacity(1);
+        let json = format!("\"{long}\"");
+        let mut d = Decoder::new(json.as_bytes());
+        let peek = d.peek().unwrap();
+        assert!(String::decode(&mut d, peek, &mut column, &rules).is_err());
+        assert_eq!(column.finish(&DataType::Utf8).len(), 0);
     }
 
     #[test]

@@ -87,6 +87,71 @@ impl<'j> Decoder<'j> {
         }
     }
 
+    /// The string at `peek`, appended to `out` as it is scanned: one pass over the bytes
+    /// instead of a scan and then a copy. Returns where the string starts in `out`; what is
+    /// appended is always valid UTF-8. Escaped strings and short tails take the general path
+    /// ([`Decoder::str`]). On error `out` is as before.
+    #[inline]
+    pub fn str_into(
+        &mut self,
+        peek: Peek,
+        expected: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, DecodeError> {
+        if peek != Peek::String {
+            return Err(self.not_a(expected, peek));
+        }
+        let base = out.len();
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::*;
+            let input = self.input;
+            let mut pos = self.pos + 1;
+            let mut non_ascii = false;
+            // SAFETY: every load reads 16 bytes at `pos`, and the loop runs only while
+            // `pos + 16 <= input.len()`; every store writes 16 bytes at `out.len()` after
+            // `reserve(16)`, and `set_len` only covers bytes stored. SSE2 is part of x86_64.
+            unsafe {
+                let quote = _mm_set1_epi8(b'"' as i8);
+                let backslash = _mm_set1_epi8(b'\\' as i8);
+                let control_max = _mm_set1_epi8(0x1f);
+                while pos + 16 <= input.len() {
+                    let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
+                    out.reserve(16);
+                    _mm_storeu_si128(out.as_mut_ptr().add(out.len()).cast(), v);
+                    let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
+                    let found = _mm_or_si128(
+                        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                        control,
+                    );
+                    let found = _mm_movemask_epi8(found) as u32;
+                    let high = _mm_movemask_epi8(v) as u32;
+                    if found != 0 {
+                        let offset = found.trailing_zeros();
+                        if input[pos + offset as usize] != b'"' {
+                            break;
+                        }
+                        non_ascii |= high & ((1u32 << offset) - 1) != 0;
+                        out.set_len(out.len() + offset as usize);
+                        if non_ascii && std::str::from_utf8(&out[base..]).is_err() {
+                            // The general path names the byte.
+                            break;
+                        }
+                        self.pos = pos + offset as usize + 1;
+                        return Ok(base);
+                    }
+                    non_ascii |= high != 0;
+                    out.set_len(out.len() + 16);
+                    pos += 16;
+                }
+            }
+        }
+        out.truncate(base);
+        let text = self.string()?;
+        out.extend_from_slice(self.resolve(text).as_bytes());
+        Ok(base)
+    }
+
     /// The string at `peek`; a wrong-type error naming `expected` otherwise.
     #[inline]
     pub fn str(&mut self, peek: Peek, expected: &str) -> Result<&str, DecodeError> {
