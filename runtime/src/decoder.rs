@@ -110,22 +110,13 @@ impl<'j> Decoder<'j> {
             let mut non_ascii = false;
             // SAFETY: every load reads 16 bytes at `pos`, and the loop runs only while
             // `pos + 16 <= input.len()`; every store writes 16 bytes at `out.len()` after
-            // `reserve(16)`, and `set_len` only covers bytes stored. SSE2 is part of x86_64.
+            // `reserve(16)`, and `set_len` only covers bytes stored.
             unsafe {
-                let quote = _mm_set1_epi8(b'"' as i8);
-                let backslash = _mm_set1_epi8(b'\\' as i8);
-                let control_max = _mm_set1_epi8(0x1f);
                 while pos + 16 <= input.len() {
                     let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
                     out.reserve(16);
                     _mm_storeu_si128(out.as_mut_ptr().add(out.len()).cast(), v);
-                    let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
-                    let found = _mm_or_si128(
-                        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                        control,
-                    );
-                    let found = _mm_movemask_epi8(found) as u32;
-                    let high = _mm_movemask_epi8(v) as u32;
+                    let (found, high) = specials(v);
                     if found != 0 {
                         let offset = found.trailing_zeros();
                         if input[pos + offset as usize] != b'"' {
@@ -810,6 +801,29 @@ const fn zero_bytes(w: u64) -> u64 {
     w.wrapping_sub(ONES) & !w & HIGHS
 }
 
+/// The bytes of a 16-byte chunk of string contents that end a fast scan (`"`, `\\` or a control
+/// character) and the non-ASCII ones, as bit masks (bit i for byte i). SSE2 is part of x86_64,
+/// so these intrinsics need no runtime detection.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn specials(v: std::arch::x86_64::__m128i) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is always available on x86_64; these only compute on registers.
+    unsafe {
+        let control_max = _mm_set1_epi8(0x1f);
+        // Unsigned v <= 0x1f: max(v, 0x1f) == 0x1f.
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
+        let found = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+            ),
+            control,
+        );
+        (_mm_movemask_epi8(found) as u32, _mm_movemask_epi8(v) as u32)
+    }
+}
+
 /// Scans a string's contents from `at` to the first `"`, `\`, control character or the end
 /// of input, eight bytes at a time (SWAR): one pass finds the end of the string, checks it
 /// needs no unescaping, rejects raw control characters and notes whether UTF-8 validation is
@@ -819,33 +833,19 @@ fn scan(input: &[u8], at: usize) -> (usize, Special) {
     let mut pos = at;
     let mut non_ascii = false;
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        // SSE2 is part of x86_64, so these intrinsics need no runtime detection.
-        // SAFETY: every load reads 16 bytes at `pos`, and the loop runs only while
-        // `pos + 16 <= input.len()`.
-        unsafe {
-            let quote = _mm_set1_epi8(b'"' as i8);
-            let backslash = _mm_set1_epi8(b'\\' as i8);
-            let control_max = _mm_set1_epi8(0x1f);
-            while pos + 16 <= input.len() {
-                let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
-                // Unsigned v <= 0x1f: max(v, 0x1f) == 0x1f.
-                let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
-                let found = _mm_or_si128(
-                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                    control,
-                );
-                let found = _mm_movemask_epi8(found) as u32;
-                let high = _mm_movemask_epi8(v) as u32;
-                if found != 0 {
-                    let offset = found.trailing_zeros();
-                    non_ascii |= high & ((1u32 << offset) - 1) != 0;
-                    return classify(input, pos + offset as usize, non_ascii);
-                }
-                non_ascii |= high != 0;
-                pos += 16;
+    // SAFETY: every load reads 16 bytes at `pos`, and the loop runs only while
+    // `pos + 16 <= input.len()`.
+    unsafe {
+        while pos + 16 <= input.len() {
+            let v = std::arch::x86_64::_mm_loadu_si128(input.as_ptr().add(pos).cast());
+            let (found, high) = specials(v);
+            if found != 0 {
+                let offset = found.trailing_zeros();
+                non_ascii |= high & ((1u32 << offset) - 1) != 0;
+                return classify(input, pos + offset as usize, non_ascii);
             }
+            non_ascii |= high != 0;
+            pos += 16;
         }
     }
     while let Some(chunk) = input.get(pos..pos + 8) {
