@@ -4,6 +4,8 @@
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
 //! Per event type and for a realistic mix. Throughput is in events (criterion's elements/s).
+//! Each path keeps its builders or decoders from iteration to iteration, as the converter
+//! keeps its own from batch to batch, and routes each line by its `event_type`.
 //! The mix is the generator's. Run: `taskset -c 0 cargo bench -p behavior-bench --bench decode`.
 //! Criterion measures one path after another; on a VM whose speed drifts, `decode_ratio`
 //! (the same paths, interleaved round by round) gives steadier ratios.
@@ -11,22 +13,18 @@
 use std::hint::black_box;
 
 use arrow::record_batch::RecordBatch;
-use behavior_bench::decode::{arrow_json, direct, serde_struct, workloads};
+use behavior_bench::decode::{paths, workloads};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
     for (name, lines) in &workloads() {
         let bytes: usize = lines.iter().map(|l| l.1.len() + 1).sum();
+        let mut paths = paths();
         // The three paths must agree before their speed means anything.
-        let rows: usize = direct(lines).iter().map(|b| b.1.num_rows()).sum();
-        assert_eq!(rows, lines.len());
-        assert_eq!(
-            arrow_json(lines)
-                .iter()
-                .map(RecordBatch::num_rows)
-                .sum::<usize>(),
-            lines.len()
-        );
+        for (path, decode) in &mut paths {
+            let rows: usize = decode.run(lines).iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(rows, lines.len(), "{path} on {name}");
+        }
         let mut group = c.benchmark_group(format!("decode/{name}"));
         group.throughput(Throughput::Elements(lines.len() as u64));
         group.sample_size(10);
@@ -37,11 +35,9 @@ fn bench(c: &mut Criterion) {
             lines.len(),
             bytes as f64 / lines.len() as f64
         );
-        group.bench_function("direct", |b| b.iter(|| black_box(direct(lines))));
-        group.bench_function("arrow_json", |b| b.iter(|| black_box(arrow_json(lines))));
-        group.bench_function("serde_struct", |b| {
-            b.iter(|| black_box(serde_struct(lines)))
-        });
+        for (path, decode) in &mut paths {
+            group.bench_function(*path, |b| b.iter(|| black_box(decode.run(lines))));
+        }
         group.finish();
     }
 }

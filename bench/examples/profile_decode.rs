@@ -12,12 +12,13 @@ fn main() {
     let lines = behavior_bench::generated_mix(registry, 20_000, 1);
     let started = std::time::Instant::now();
     let mut rows = 0;
+    // One decoder for every round, as the converter keeps one from batch to batch.
+    let mut decoder = BatchDecoder::new(
+        registry,
+        Limits::default(),
+        behavior_converter::batch::INITIAL_ROWS,
+    );
     for _ in 0..rounds {
-        let mut decoder = BatchDecoder::new(
-            registry,
-            Limits::default(),
-            behavior_converter::batch::INITIAL_ROWS,
-        );
         for (_, line) in &lines {
             decoder.decode_event(line).expect("valid");
         }

@@ -1,7 +1,10 @@
 //! The decode paths the decode benchmarks compare, on the same NDJSON lines:
-//! - `direct`: this project's generated decoder (the converter's path, dispatch included);
+//! - `direct`: this project's generated decoder (the converter's path);
 //! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
+//!
+//! Each path routes every line by its `event_type` with the registry's dispatch and keeps its
+//! builders or decoders from run to run, as a long-running converter does.
 
 use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
@@ -32,40 +35,75 @@ pub fn one_type(event_type: &str, seed: u64) -> Lines {
         .collect()
 }
 
-pub fn direct(lines: &[(usize, Vec<u8>)]) -> Vec<(usize, RecordBatch)> {
-    let mut decoder = BatchDecoder::new(behavior_schema::registry(), Limits::default(), CAPACITY);
-    for (_, line) in lines {
-        decoder.decode_event(line).unwrap();
-    }
-    decoder.finish().unwrap()
+/// One decode path. A path keeps its state from run to run (builders, decoders and their
+/// buffers), as the converter keeps its `Converter` from batch to batch: each run measures
+/// the steady state, not the growth of fresh buffers. Every path routes each line by its
+/// `event_type` (the registry's dispatch, which the direct path also runs) and ends the run
+/// with one `RecordBatch` per event type present.
+pub trait DecodePath {
+    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch>;
 }
 
-pub fn arrow_json(lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
-    let registry = behavior_schema::registry();
-    let mut decoders: Vec<_> = registry
-        .descriptors()
-        .map(|d| {
-            arrow_json::ReaderBuilder::new(arrow_json_schema(d))
-                .with_batch_size(EVENTS)
-                .build_decoder()
-                .unwrap()
-        })
-        .collect();
-    for (index, line) in lines {
-        let decoder = &mut decoders[*index];
-        decoder.decode(line).unwrap();
-        decoder.decode(b"\n").unwrap();
+/// This project's generated decoder: the converter's path.
+pub struct Direct(BatchDecoder<'static>);
+
+impl Default for Direct {
+    fn default() -> Self {
+        Self(BatchDecoder::new(
+            behavior_schema::registry(),
+            Limits::default(),
+            CAPACITY,
+        ))
     }
-    decoders
-        .iter_mut()
-        .filter_map(|d| d.flush().unwrap())
-        .collect()
+}
+
+impl DecodePath for Direct {
+    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+        for (_, line) in lines {
+            self.0.decode_event(line).unwrap();
+        }
+        self.0.finish().unwrap().into_iter().map(|b| b.1).collect()
+    }
+}
+
+/// `arrow_json`'s decoder, one per event type, given the same Arrow schema.
+pub struct ArrowJson(Vec<arrow_json::reader::Decoder>);
+
+impl Default for ArrowJson {
+    fn default() -> Self {
+        Self(
+            behavior_schema::registry()
+                .descriptors()
+                .map(|d| {
+                    arrow_json::ReaderBuilder::new(arrow_json_schema(d))
+                        .with_batch_size(EVENTS)
+                        .build_decoder()
+                        .unwrap()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl DecodePath for ArrowJson {
+    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+        let registry = behavior_schema::registry();
+        for (_, line) in lines {
+            let decoder = &mut self.0[registry.dispatch(line).unwrap()];
+            decoder.decode(line).unwrap();
+            decoder.decode(b"\n").unwrap();
+        }
+        self.0
+            .iter_mut()
+            .filter_map(|d| d.flush().unwrap())
+            .collect()
+    }
 }
 
 /// A typed serde path per event type, behind one trait so the mix can dispatch on it.
 trait SerdePath {
     fn push_json(&mut self, line: &[u8]);
-    fn finish(&mut self) -> RecordBatch;
+    fn finish(&mut self) -> Option<RecordBatch>;
 }
 
 impl<E: Event + serde::de::DeserializeOwned> SerdePath for EventBatchBuilder<E> {
@@ -73,65 +111,81 @@ impl<E: Event + serde::de::DeserializeOwned> SerdePath for EventBatchBuilder<E> 
         let event: E = serde_json::from_slice(line).unwrap();
         self.push(&event);
     }
-    fn finish(&mut self) -> RecordBatch {
-        EventBatchBuilder::finish(self).unwrap()
+    fn finish(&mut self) -> Option<RecordBatch> {
+        (!self.is_empty()).then(|| EventBatchBuilder::finish(self).unwrap())
     }
 }
 
-fn serde_paths() -> Vec<Box<dyn SerdePath>> {
-    let mut paths: Vec<(&str, Box<dyn SerdePath>)> = vec![
-        (
-            PageView::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<PageView>::with_capacity(CAPACITY)),
-        ),
-        (
-            ProductView::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<ProductView>::with_capacity(CAPACITY)),
-        ),
-        (
-            Search::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<Search>::with_capacity(CAPACITY)),
-        ),
-        (
-            AddToCart::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<AddToCart>::with_capacity(CAPACITY)),
-        ),
-        (
-            RemoveFromCart::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<RemoveFromCart>::with_capacity(CAPACITY)),
-        ),
-        (
-            CheckoutStarted::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<CheckoutStarted>::with_capacity(
-                CAPACITY,
-            )),
-        ),
-        (
-            Purchase::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<Purchase>::with_capacity(CAPACITY)),
-        ),
-        (
-            RefundRequested::EVENT_TYPE,
-            Box::new(EventBatchBuilder::<RefundRequested>::with_capacity(
-                CAPACITY,
-            )),
-        ),
-    ];
-    // In registry order, so a line's registry index picks its path.
-    let order: Vec<&str> = behavior_schema::registry()
-        .descriptors()
-        .map(|d| d.event_type)
-        .collect();
-    paths.sort_by_key(|(name, _)| order.iter().position(|o| o == name));
-    paths.into_iter().map(|p| p.1).collect()
+/// `serde_json` into the event struct, then appended to the same builders.
+pub struct SerdeStruct(Vec<Box<dyn SerdePath>>);
+
+impl Default for SerdeStruct {
+    fn default() -> Self {
+        let mut paths: Vec<(&str, Box<dyn SerdePath>)> = vec![
+            (
+                PageView::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<PageView>::with_capacity(CAPACITY)),
+            ),
+            (
+                ProductView::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<ProductView>::with_capacity(CAPACITY)),
+            ),
+            (
+                Search::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<Search>::with_capacity(CAPACITY)),
+            ),
+            (
+                AddToCart::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<AddToCart>::with_capacity(CAPACITY)),
+            ),
+            (
+                RemoveFromCart::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<RemoveFromCart>::with_capacity(CAPACITY)),
+            ),
+            (
+                CheckoutStarted::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<CheckoutStarted>::with_capacity(
+                    CAPACITY,
+                )),
+            ),
+            (
+                Purchase::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<Purchase>::with_capacity(CAPACITY)),
+            ),
+            (
+                RefundRequested::EVENT_TYPE,
+                Box::new(EventBatchBuilder::<RefundRequested>::with_capacity(
+                    CAPACITY,
+                )),
+            ),
+        ];
+        // In registry order, so a line's registry index picks its path.
+        let order: Vec<&str> = behavior_schema::registry()
+            .descriptors()
+            .map(|d| d.event_type)
+            .collect();
+        paths.sort_by_key(|(name, _)| order.iter().position(|o| o == name));
+        Self(paths.into_iter().map(|p| p.1).collect())
+    }
 }
 
-pub fn serde_struct(lines: &[(usize, Vec<u8>)]) -> usize {
-    let mut paths = serde_paths();
-    for (index, line) in lines {
-        paths[*index].push_json(line);
+impl DecodePath for SerdeStruct {
+    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+        let registry = behavior_schema::registry();
+        for (_, line) in lines {
+            self.0[registry.dispatch(line).unwrap()].push_json(line);
+        }
+        self.0.iter_mut().filter_map(|p| p.finish()).collect()
     }
-    paths.iter_mut().map(|p| p.finish().num_rows()).sum()
+}
+
+/// The three paths, fresh, in the order the benchmarks report them.
+pub fn paths() -> [(&'static str, Box<dyn DecodePath>); 3] {
+    [
+        ("direct", Box::new(Direct::default())),
+        ("arrow_json", Box::new(ArrowJson::default())),
+        ("serde_struct", Box::new(SerdeStruct::default())),
+    ]
 }
 
 /// The workloads: the generator's realistic mix, then each event type from its fakes.

@@ -9,7 +9,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use behavior_bench::decode::{arrow_json, direct, serde_struct, workloads};
+use arrow::record_batch::RecordBatch;
+use behavior_bench::decode::{paths, workloads};
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -32,26 +33,15 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for (name, lines) in &workloads() {
         let events = lines.len() as f64;
+        let mut paths = paths();
         // The paths must agree before their speed means anything.
-        assert_eq!(
-            direct(lines).iter().map(|b| b.1.num_rows()).sum::<usize>(),
-            lines.len()
-        );
-        assert_eq!(
-            arrow_json(lines)
-                .iter()
-                .map(|b| b.num_rows())
-                .sum::<usize>(),
-            lines.len()
-        );
-        assert_eq!(serde_struct(lines), lines.len());
-        let run = |path: usize| {
+        for (path, decode) in &mut paths {
+            let rows: usize = decode.run(lines).iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(rows, lines.len(), "{path} on {name}");
+        }
+        let mut run = |path: usize| {
             let started = Instant::now();
-            match path {
-                0 => drop(black_box(direct(lines))),
-                1 => drop(black_box(arrow_json(lines))),
-                _ => drop(black_box(serde_struct(lines))),
-            }
+            drop(black_box(paths[path].1.run(lines)));
             events / started.elapsed().as_secs_f64()
         };
         let mut rates = [Vec::new(), Vec::new(), Vec::new()];
