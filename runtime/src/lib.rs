@@ -27,7 +27,7 @@ pub mod wire;
 
 pub use column_type::{ColumnType, Uuid};
 pub use descriptor::{EventDescriptor, FieldDesc, Rules};
-pub use error::{DecodeError, ErrorKind};
+pub use error::{DecodeError, ErrorDetail, ErrorKind};
 pub use fake::Faker;
 pub use logical::Logical;
 pub use record::{Event, EventBatchBuilder, EventBuilder, EventKind, Kind, Record};
