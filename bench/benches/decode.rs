@@ -18,7 +18,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
     for (name, lines) in &workloads() {
-        let bytes: usize = lines.iter().map(|l| l.1.len() + 1).sum();
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
         let mut paths = paths();
         // The three paths must agree before their speed means anything.
         for (path, decode) in &mut paths {

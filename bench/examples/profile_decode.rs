@@ -19,7 +19,7 @@ fn main() {
         behavior_converter::batch::INITIAL_ROWS,
     );
     for _ in 0..rounds {
-        for (_, line) in &lines {
+        for line in &lines {
             decoder.decode_event(line).expect("valid");
         }
         rows += decoder

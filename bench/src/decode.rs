@@ -30,7 +30,7 @@ pub fn one_type(event_type: &str, seed: u64) -> Lines {
         .map(|_| {
             let mut line = Vec::new();
             registry.kinds()[index].fake_json(&mut faker, &mut line);
-            (index, line)
+            line
         })
         .collect()
 }
@@ -41,7 +41,7 @@ pub fn one_type(event_type: &str, seed: u64) -> Lines {
 /// `event_type` (the registry's dispatch, which the direct path also runs) and ends the run
 /// with one `RecordBatch` per event type present.
 pub trait DecodePath {
-    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch>;
+    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch>;
 }
 
 /// This project's generated decoder: the converter's path.
@@ -58,8 +58,8 @@ impl Default for Direct {
 }
 
 impl DecodePath for Direct {
-    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
-        for (_, line) in lines {
+    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
+        for line in lines {
             self.0.decode_event(line).unwrap();
         }
         self.0.finish().unwrap().into_iter().map(|b| b.1).collect()
@@ -86,9 +86,9 @@ impl Default for ArrowJson {
 }
 
 impl DecodePath for ArrowJson {
-    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
-        for (_, line) in lines {
+        for line in lines {
             let decoder = &mut self.0[registry.dispatch(line).unwrap()];
             decoder.decode(line).unwrap();
             decoder.decode(b"\n").unwrap();
@@ -170,9 +170,9 @@ impl Default for SerdeStruct {
 }
 
 impl DecodePath for SerdeStruct {
-    fn run(&mut self, lines: &[(usize, Vec<u8>)]) -> Vec<RecordBatch> {
+    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
-        for (_, line) in lines {
+        for line in lines {
             self.0[registry.dispatch(line).unwrap()].push_json(line);
         }
         self.0.iter_mut().filter_map(|p| p.finish()).collect()
