@@ -1,6 +1,7 @@
 //! The decode paths the decode benchmarks compare, on the same NDJSON lines:
 //! - `direct`: this project's generated decoder (the converter's path);
-//! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema;
+//! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema, in record batches
+//!   of its default size;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
 //! Each path routes every line by its `event_type` with the registry's dispatch and keeps its
@@ -10,7 +11,7 @@ use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 
-use crate::{Lines, arrow_json_schema, generated_mix};
+use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_schema, generated_mix};
 
 /// Events per decode workload.
 pub const EVENTS: usize = 20_000;
@@ -76,7 +77,7 @@ impl Default for ArrowJson {
                 .descriptors()
                 .map(|d| {
                     arrow_json::ReaderBuilder::new(arrow_json_schema(d))
-                        .with_batch_size(EVENTS)
+                        .with_batch_size(ARROW_JSON_BATCH_ROWS)
                         .build_decoder()
                         .unwrap()
                 })
@@ -88,15 +89,18 @@ impl Default for ArrowJson {
 impl DecodePath for ArrowJson {
     fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
+        let mut batches = Vec::new();
         for line in lines {
             let decoder = &mut self.0[registry.dispatch(line).unwrap()];
+            // A full decoder reads nothing more: its rows go out first.
+            if decoder.len() >= ARROW_JSON_BATCH_ROWS {
+                batches.extend(decoder.flush().unwrap());
+            }
             decoder.decode(line).unwrap();
             decoder.decode(b"\n").unwrap();
         }
-        self.0
-            .iter_mut()
-            .filter_map(|d| d.flush().unwrap())
-            .collect()
+        batches.extend(self.0.iter_mut().filter_map(|d| d.flush().unwrap()));
+        batches
     }
 }
 

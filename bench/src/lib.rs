@@ -19,6 +19,13 @@ pub fn generated_mix(registry: &Registry, count: u64, seed: u64) -> Lines {
         .collect()
 }
 
+/// Rows per arrow_json record batch in every benchmark: arrow_json's default, and its fastest
+/// here. Until 2026-12-02 the benchmarks gave it one batch per event type per run (20,000
+/// rows in the decode benchmark, up to a million in `convert_throughput`): its tape and
+/// buffers then outgrow the caches, and it decoded the mix ~20% slower (purchase events 2.4×
+/// slower), which flattered this project's ratios.
+pub const ARROW_JSON_BATCH_ROWS: usize = 1024;
+
 /// The event's Arrow schema, adjusted to what arrow_json 60 can decode: enum columns as plain
 /// strings (it cannot decode into `Dictionary(Int8, Utf8)`) and UTC written as `+00:00`.
 pub fn arrow_json_schema(d: &behavior_runtime::EventDescriptor) -> arrow::datatypes::SchemaRef {

@@ -76,6 +76,8 @@ pub const CHUNK_INPUT_BYTES: usize = 256 << 20;
 /// from there.
 pub const INITIAL_ROWS: usize = 4096;
 
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
 /// Prefix under which rejected events land.
 pub const QUARANTINE_PREFIX: &str = "_rejected";
 
@@ -281,17 +283,26 @@ fn with_lineage(
     messages: &[Message],
     received_at: Timestamp,
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let mut columns = batch.columns().to_vec();
+    columns.extend(lineage_columns(rows, messages, received_at));
+    RecordBatch::try_new(descriptor.lake_schema(), columns)
+}
+
+/// The lineage columns of rows decoded from `messages` (`rows` holds each row's message
+/// index), in the order of [`behavior_runtime::descriptor::LINEAGE_FIELDS`]: `_ingested_at`,
+/// the same instant on every row, and `_message_id`.
+pub fn lineage_columns(
+    rows: &[u32],
+    messages: &[Message],
+    received_at: Timestamp,
+) -> [ArrayRef; 2] {
     let ingested: ArrayRef = Arc::new(
-        TimestampMicrosecondArray::from_value(received_at.micros(), batch.num_rows())
-            .with_timezone(UTC),
+        TimestampMicrosecondArray::from_value(received_at.micros(), rows.len()).with_timezone(UTC),
     );
     let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
         rows.iter().map(|&m| messages[m as usize].id.as_str()),
     ));
-    let mut columns = batch.columns().to_vec();
-    columns.push(ingested);
-    columns.push(ids);
-    RecordBatch::try_new(descriptor.lake_schema(), columns)
+    [ingested, ids]
 }
 
 /// Rows grouped by the UTC date of their `event_time`, with each group's message indices.
@@ -307,16 +318,27 @@ fn split_by_event_date(
                 "every event needs an event_time microsecond timestamp".into(),
             )
         })?;
+    let values = times.values();
+    // Most batches cover one day: one comparison per row finds that out, and the batch is
+    // written as it is, without a per-row map or a copy.
+    let Some(&first) = values.first() else {
+        return Ok(Vec::new());
+    };
+    let day = Timestamp::from_micros(first).date();
+    let start = i64::from(day.0) * MICROS_PER_DAY;
+    // Unsigned, an instant before `start` wraps to a large offset: one comparison per row.
+    if values
+        .iter()
+        .all(|&m| (m.wrapping_sub(start) as u64) < MICROS_PER_DAY as u64)
+    {
+        return Ok(vec![(day, batch.clone(), rows.to_vec())]);
+    }
     let mut groups: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
-    for (row, micros) in times.values().iter().enumerate() {
+    for (row, micros) in values.iter().enumerate() {
         groups
             .entry(Timestamp::from_micros(*micros).date().0)
             .or_default()
             .push(row as u32);
-    }
-    if groups.len() == 1 {
-        let day = groups.into_keys().next().unwrap_or_default();
-        return Ok(vec![(Date(day), batch.clone(), rows.to_vec())]);
     }
     groups
         .into_iter()
@@ -326,4 +348,45 @@ fn split_by_event_date(
             Ok((Date(day), part, messages))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows whose `event_time`s are `micros`, and what `split_by_event_date` makes of them:
+    /// (day, rows of that day as indices).
+    fn split(micros: &[i64]) -> Vec<(i32, Vec<u32>)> {
+        let times: ArrayRef =
+            Arc::new(TimestampMicrosecondArray::from(micros.to_vec()).with_timezone(UTC));
+        let batch = RecordBatch::try_from_iter([("event_time", times)]).unwrap();
+        let rows: Vec<u32> = (0..micros.len() as u32).collect();
+        split_by_event_date(&batch, &rows)
+            .unwrap()
+            .into_iter()
+            .map(|(date, part, part_rows)| {
+                assert_eq!(part.num_rows(), part_rows.len());
+                (date.0, part_rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_split_at_utc_midnight_either_side_of_the_epoch() {
+        let day = MICROS_PER_DAY;
+        assert_eq!(split(&[]), vec![]);
+        assert_eq!(split(&[5, day - 1, 0]), vec![(0, vec![0, 1, 2])]);
+        assert_eq!(
+            split(&[day - 1, day, 2 * day + 3, day + 1]),
+            vec![(0, vec![0]), (1, vec![1, 3]), (2, vec![2])]
+        );
+        assert_eq!(split(&[-1, 0]), vec![(-1, vec![0]), (0, vec![1])]);
+        assert_eq!(split(&[-day, -1]), vec![(-1, vec![0, 1])]);
+        // Instants far apart, where `micros - start` would overflow.
+        assert_eq!(
+            split(&[i64::MIN / 2, i64::MAX / 2]).len(),
+            2,
+            "two days far apart"
+        );
+    }
 }

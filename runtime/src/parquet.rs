@@ -7,7 +7,7 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
 
-use crate::descriptor::EventDescriptor;
+use crate::descriptor::{EventDescriptor, LINEAGE_FIELDS};
 use crate::logical::Logical;
 
 /// zstd level 1. On the lake's files (a few thousand rows per file and column chunk, as a
@@ -26,8 +26,8 @@ pub const MAX_ROW_GROUP_ROWS: usize = 128 * 1024;
 ///   URLs, platforms, countries) and not where they never do (UUIDs, timestamps, floats), which
 ///   would only cost time before falling back to plain encoding;
 /// - page-level statistics (min/max/null count) for pruning in Snowflake, DuckDB and Spark,
-///   except on free-text and UUID columns (URLs, user agents, search queries, random ids),
-///   whose min and max prune nothing and cost a string comparison per value;
+///   except on free-text and UUID columns (URLs, user agents, search queries, random ids,
+///   `_message_id`), whose min and max prune nothing and cost a string comparison per value;
 /// - format 1.0 data pages, which every reader (Snowflake included) supports;
 /// - Arrow types kept as declared: timestamps stay INT64 TIMESTAMP(MICROS, UTC), never INT96.
 pub fn writer_properties(descriptor: &EventDescriptor) -> WriterProperties {
@@ -47,6 +47,10 @@ pub fn writer_properties(descriptor: &EventDescriptor) -> WriterProperties {
         ) {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name), false);
         }
+    }
+    // The lineage columns too: `_message_id` (random ids) gets none, `_ingested_at` keeps
+    // them, for incremental loads that prune by ingestion time.
+    for field in descriptor.fields.iter().chain(&LINEAGE_FIELDS) {
         if matches!(field.ty, Logical::String | Logical::Uuid) {
             builder = builder.set_column_statistics_enabled(
                 ColumnPath::from(field.name),

@@ -13,18 +13,23 @@
 //! - `converter`: the converter's batch code, the same the Lambda handler runs (decode,
 //!   lineage columns, split by event date, Parquet, quarantine), minus the network;
 //! - `arrow_json`: `arrow_json`'s decoder with the project's own Arrow schema (as far as
-//!   arrow_json can decode it) and `ArrowWriter` with the same writer settings: one file per
-//!   event type per batch.
+//!   arrow_json can decode it), the same two lineage columns appended (the lake's schema),
+//!   and `ArrowWriter` with the same writer settings: one file per event type per batch.
 
 use std::io::{BufRead, BufReader};
+use std::sync::Arc;
 use std::time::Instant;
 
-use behavior_bench::arrow_json_schema;
+use arrow::datatypes::Schema;
+use arrow::record_batch::RecordBatch;
+use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_schema};
 use behavior_converter::Message;
-use behavior_converter::batch::Converter;
+use behavior_converter::batch::{Converter, lineage_columns};
 use behavior_generator::pack::Packer;
 use behavior_runtime::Limits;
+use behavior_runtime::descriptor::LINEAGE_FIELDS;
 use behavior_runtime::parquet::writer_properties;
+use behavior_runtime::types::Timestamp;
 use behavior_runtime::wire::{self, BodyEncoding};
 use parquet::arrow::ArrowWriter;
 
@@ -80,6 +85,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut decoders: Vec<Option<arrow_json::reader::Decoder>> =
         (0..registry.len()).map(|_| None).collect();
     let mut decompressor = wire::Decompressor::default();
+    // Per event type, the message index of each decoded row, for the `_message_id` column.
+    let mut row_messages: Vec<Vec<u32>> = vec![Vec::new(); registry.len()];
+    // Per event type, the record batches its decoder filled before the end of the batch.
+    let mut flushed: Vec<Vec<RecordBatch>> = vec![Vec::new(); registry.len()];
     let mut run = |batch: &mut Vec<Message>,
                    totals: &mut Totals|
      -> Result<(), Box<dyn std::error::Error>> {
@@ -97,10 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "arrow_json" => {
                 let mut written = Vec::new();
+                let received_at = behavior_converter::handler::now();
                 // The reference reads the same wire format: compressed bodies are
                 // decompressed first, on the clock and with one reused context, as in the
                 // converter.
-                for message in batch.iter() {
+                for (index, message) in batch.iter().enumerate() {
                     let ndjson = if wire::is_compressed(&message.body) {
                         decompressor.decompress(&message.body, Limits::default().max_body_bytes)?
                     } else {
@@ -114,27 +124,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                 arrow_json::ReaderBuilder::new(arrow_json_schema(
                                     registry.kinds()[kind].descriptor(),
                                 ))
-                                .with_batch_size(1 << 20)
+                                .with_batch_size(ARROW_JSON_BATCH_ROWS)
                                 .build_decoder()?,
                             ),
                         };
+                        // A full decoder reads nothing more: its rows go out first.
+                        if decoder.len() >= ARROW_JSON_BATCH_ROWS
+                            && let Some(records) = decoder.flush()?
+                        {
+                            flushed[kind].push(records);
+                        }
                         decoder.decode(event)?;
                         decoder.decode(b"\n")?;
+                        row_messages[kind].push(index as u32);
                     }
                 }
                 for (kind, decoder) in decoders.iter_mut().enumerate() {
                     let Some(decoder) = decoder else { continue };
-                    let Some(records) = decoder.flush()? else {
+                    let mut parts = std::mem::take(&mut flushed[kind]);
+                    parts.extend(decoder.flush()?);
+                    let descriptor = registry.kinds()[kind].descriptor();
+                    let rows = std::mem::take(&mut row_messages[kind]);
+                    let mut first_row = 0;
+                    let mut parts = parts.into_iter().map(|records| {
+                        let part_rows = &rows[first_row..first_row + records.num_rows()];
+                        first_row += records.num_rows();
+                        with_lineage(records, part_rows, batch, received_at)
+                    });
+                    let Some(first) = parts.next().transpose()? else {
                         continue;
                     };
-                    let descriptor = registry.kinds()[kind].descriptor();
                     let mut out = Vec::new();
                     let mut writer = ArrowWriter::try_new(
                         &mut out,
-                        records.schema(),
+                        first.schema(),
                         Some(writer_properties(descriptor)),
                     )?;
-                    writer.write(&records)?;
+                    writer.write(&first)?;
+                    for records in parts {
+                        writer.write(&records?)?;
+                    }
                     writer.close()?;
                     totals.output_bytes += out.len() as u64;
                     totals.files += 1;
@@ -207,6 +236,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
     );
     Ok(())
+}
+
+/// Appends the converter's lineage columns (`_ingested_at`, `_message_id`), so that both paths
+/// write files of the same schema.
+fn with_lineage(
+    records: RecordBatch,
+    rows: &[u32],
+    messages: &[Message],
+    received_at: Timestamp,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let mut fields = records.schema().fields().to_vec();
+    fields.extend(LINEAGE_FIELDS.iter().map(|f| Arc::new(f.arrow_field())));
+    let mut columns = records.columns().to_vec();
+    columns.extend(lineage_columns(rows, messages, received_at));
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
 /// Writes one output file under `dir` (when given) at `key`, creating its folders.
