@@ -261,6 +261,18 @@ impl ColumnType for u64 {
         column: &mut Self::Column,
         rules: &Rules,
     ) -> Result<(), DecodeError> {
+        // Counts as producers write them: read in one pass.
+        if let Some((value, _, text)) = d.plain_number(peek, 0) {
+            let Ok(value) = u64::try_from(value) else {
+                let text = String::from_utf8_lossy(text);
+                return Err(out_of_range(format!("{text} does not fit u64")));
+            };
+            if rules.minimum.is_some() || rules.maximum.is_some() {
+                check_number(value as f64, rules)?;
+            }
+            column.push(i128::from(value));
+            return Ok(());
+        }
         let text = d.number_text(peek, "a non-negative integer")?;
         let value = std::str::from_utf8(text)
             .ok()
@@ -341,6 +353,26 @@ impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
         column: &mut Self::Column,
         rules: &Rules,
     ) -> Result<(), DecodeError> {
+        // Money as producers write it (`129.99`): read in one pass, scaled in i64.
+        if let Some((digits, decimals, text)) = d.plain_number(peek, u32::from(S)) {
+            let shift = u32::from(S) - decimals;
+            let units = match 10i64.checked_pow(shift).and_then(|p| digits.checked_mul(p)) {
+                Some(units) => i128::from(units),
+                None => i128::from(digits).saturating_mul(10i128.pow(shift)),
+            };
+            if units.unsigned_abs() >= 10u128.pow(u32::from(P)) {
+                let text = String::from_utf8_lossy(text);
+                return Err(out_of_range(format!(
+                    "{text} does not fit DECIMAL({P}, {S})"
+                )));
+            }
+            let value = Decimal::<P, S>::from_units(units);
+            if rules.minimum.is_some() || rules.maximum.is_some() {
+                check_number(value.to_f64(), rules)?;
+            }
+            column.push(units);
+            return Ok(());
+        }
         let text = d.number_text(peek, "a decimal number")?;
         let value = Decimal::<P, S>::parse(text).map_err(|e| {
             let text = String::from_utf8_lossy(text);
@@ -761,6 +793,69 @@ mod tests {
             "2026-03-01T12:34:56.123456",
         ] {
             assert!(micros(&format!("\"{bad}\"")).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn number_fast_paths_agree_with_the_general_parse() {
+        use arrow::array::AsArray;
+        use arrow::datatypes::Decimal128Type;
+        type Money = Decimal<18, 2>;
+        let units = |json: &str| {
+            let (result, at) = decode_one::<Money>(json);
+            result.map(|a| (a.as_primitive::<Decimal128Type>().value(0), at))
+        };
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "129.99",
+            "-12.3",
+            "0.05",
+            "999999999999999.99",
+            "1.50",
+            "1.500",
+            "1e2",
+            "1.5E1",
+            "0.000e5",
+            "-0.10",
+        ] {
+            assert_eq!(
+                units(text).map(|(u, _)| u).ok(),
+                Money::parse(text.as_bytes()).ok().map(Money::units),
+                "{text}"
+            );
+        }
+        // The number ends where the JSON value does.
+        assert_eq!(units("129.99,").unwrap(), (12999, 6));
+        assert_eq!(units("129.99}").unwrap(), (12999, 6));
+        for bad in ["1.999", "1000000000000000000", "01", "1.", "-", "-.5", ".5"] {
+            assert!(units(bad).is_err(), "{bad}");
+        }
+        // 18 digits is the fast path's limit; 19 or more take the general path.
+        type Wide = Decimal<38, 2>;
+        let wide = |json: &str| {
+            let (result, _) = decode_one::<Wide>(json);
+            result.map(|a| a.as_primitive::<Decimal128Type>().value(0))
+        };
+        assert_eq!(wide("123456789012345678").unwrap(), 12345678901234567800);
+        assert_eq!(
+            wide("1234567890123456789.5").unwrap(),
+            123456789012345678950
+        );
+        type Fine = Decimal<38, 30>;
+        let (fine, _) = decode_one::<Fine>("123456789012345678");
+        assert!(fine.is_err(), "48 digits do not fit 38");
+
+        let count = |json: &str| {
+            let (result, _) = decode_one::<u64>(json);
+            result.map(|a| a.as_primitive::<Decimal128Type>().value(0))
+        };
+        assert_eq!(count("0").unwrap(), 0);
+        assert_eq!(count("42").unwrap(), 42);
+        assert_eq!(count("18446744073709551615").unwrap(), i128::from(u64::MAX));
+        for bad in ["-1", "1.5", "1e3", "18446744073709551616", "01"] {
+            assert!(count(bad).is_err(), "{bad}");
         }
     }
 

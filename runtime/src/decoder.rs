@@ -275,6 +275,57 @@ impl<'j> Decoder<'j> {
         }
     }
 
+    /// A number as producers write money and counts, read in one pass with no second parse:
+    /// an optional `-`, at most 18 digits in all, at most `max_decimals` of them after a `.`,
+    /// no exponent and no leading zero. Returns its digits as an integer (`-12.30` is -1230),
+    /// how many of them are decimals, and its text. Any other number (or a non-number) gives
+    /// `None` and consumes nothing: the caller then reads it with [`Decoder::number_text`].
+    #[inline]
+    pub fn plain_number(&mut self, peek: Peek, max_decimals: u32) -> Option<(i64, u32, &'j [u8])> {
+        if !peek.is_num() {
+            return None;
+        }
+        let input = self.input;
+        let start = self.pos;
+        let first = start + usize::from(peek == Peek(b'-'));
+        let mut pos = first;
+        let mut value: i64 = 0;
+        // Up to 18 digits cannot overflow an i64.
+        while pos - first < 18
+            && let Some(&c) = input.get(pos)
+            && c.is_ascii_digit()
+        {
+            value = value * 10 + i64::from(c - b'0');
+            pos += 1;
+        }
+        let int_digits = pos - first;
+        if int_digits == 0 || (int_digits > 1 && input[first] == b'0') {
+            return None;
+        }
+        let mut decimals = 0;
+        if input.get(pos) == Some(&b'.') {
+            let fraction = pos + 1;
+            pos = fraction;
+            while int_digits + (pos - fraction) < 18
+                && let Some(&c) = input.get(pos)
+                && c.is_ascii_digit()
+            {
+                value = value * 10 + i64::from(c - b'0');
+                pos += 1;
+            }
+            decimals = pos - fraction;
+            if decimals == 0 || decimals > max_decimals as usize {
+                return None;
+            }
+        }
+        if matches!(input.get(pos), Some(b'0'..=b'9' | b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.pos = pos;
+        let value = if first > start { -value } else { value };
+        Some((value, decimals as u32, &input[start..pos]))
+    }
+
     /// The raw text of a number, for types that parse it exactly (decimals, u64).
     #[inline]
     pub fn number_text(&mut self, peek: Peek, expected: &str) -> Result<&'j [u8], DecodeError> {
