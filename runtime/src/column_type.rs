@@ -262,31 +262,31 @@ impl ColumnType for u64 {
         rules: &Rules,
     ) -> Result<(), DecodeError> {
         // Counts as producers write them: read in one pass.
-        if let Some((value, _, text)) = d.plain_number(peek, 0) {
-            let Ok(value) = u64::try_from(value) else {
-                let text = String::from_utf8_lossy(text);
-                return Err(out_of_range(format!("{text} does not fit u64")));
-            };
-            if rules.minimum.is_some() || rules.maximum.is_some() {
-                check_number(value as f64, rules)?;
+        let value = match d.plain_number(peek, 0) {
+            Some((value, _, text)) => u64::try_from(value).map_err(|_| {
+                out_of_range(format!(
+                    "{} does not fit u64",
+                    String::from_utf8_lossy(text)
+                ))
+            })?,
+            None => {
+                let text = d.number_text(peek, "a non-negative integer")?;
+                let value = std::str::from_utf8(text)
+                    .ok()
+                    .and_then(|t| t.parse::<u64>().ok());
+                let Some(value) = value else {
+                    let text = String::from_utf8_lossy(text);
+                    return Err(if text.contains(['.', 'e', 'E']) {
+                        DecodeError::new(
+                            ErrorKind::WrongType,
+                            format!("expected an integer, found {text}"),
+                        )
+                    } else {
+                        out_of_range(format!("{text} does not fit u64"))
+                    });
+                };
+                value
             }
-            column.push(i128::from(value));
-            return Ok(());
-        }
-        let text = d.number_text(peek, "a non-negative integer")?;
-        let value = std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| t.parse::<u64>().ok());
-        let Some(value) = value else {
-            let text = String::from_utf8_lossy(text);
-            return Err(if text.contains(['.', 'e', 'E']) {
-                DecodeError::new(
-                    ErrorKind::WrongType,
-                    format!("expected an integer, found {text}"),
-                )
-            } else {
-                out_of_range(format!("{text} does not fit u64"))
-            });
         };
         check_number(value as f64, rules)?;
         column.push(i128::from(value));
@@ -331,6 +331,15 @@ impl ColumnType for f64 {
     }
 }
 
+/// A number too big for `DECIMAL(P, S)`.
+#[cold]
+fn too_many_digits<const P: u8, const S: u8>(text: &[u8]) -> DecodeError {
+    out_of_range(format!(
+        "{} does not fit DECIMAL({P}, {S})",
+        String::from_utf8_lossy(text)
+    ))
+}
+
 impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
     type Column = PrimitiveColumn<Decimal128Type>;
 
@@ -354,41 +363,36 @@ impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
         rules: &Rules,
     ) -> Result<(), DecodeError> {
         // Money as producers write it (`129.99`): read in one pass, scaled in i64.
-        if let Some((digits, decimals, text)) = d.plain_number(peek, u32::from(S)) {
-            let shift = u32::from(S) - decimals;
-            let units = match 10i64.checked_pow(shift).and_then(|p| digits.checked_mul(p)) {
-                Some(units) => i128::from(units),
-                None => i128::from(digits).saturating_mul(10i128.pow(shift)),
-            };
-            if units.unsigned_abs() >= 10u128.pow(u32::from(P)) {
-                let text = String::from_utf8_lossy(text);
-                return Err(out_of_range(format!(
-                    "{text} does not fit DECIMAL({P}, {S})"
-                )));
-            }
-            let value = Decimal::<P, S>::from_units(units);
-            if rules.minimum.is_some() || rules.maximum.is_some() {
-                check_number(value.to_f64(), rules)?;
-            }
-            column.push(units);
-            return Ok(());
-        }
-        let text = d.number_text(peek, "a decimal number")?;
-        let value = Decimal::<P, S>::parse(text).map_err(|e| {
-            let text = String::from_utf8_lossy(text);
-            match e {
-                DecimalError::NotANumber => DecodeError::new(
-                    ErrorKind::WrongType,
-                    format!("expected a decimal number, found {text}"),
-                ),
-                DecimalError::TooManyDecimals => {
-                    out_of_range(format!("{text} has more than {S} decimal places"))
+        let value = match d.plain_number(peek, u32::from(S)) {
+            Some((digits, decimals, text)) => {
+                let shift = u32::from(S) - decimals;
+                let units = match 10i64.checked_pow(shift).and_then(|p| digits.checked_mul(p)) {
+                    Some(units) => i128::from(units),
+                    None => i128::from(digits).saturating_mul(10i128.pow(shift)),
+                };
+                if units.unsigned_abs() >= 10u128.pow(u32::from(P)) {
+                    return Err(too_many_digits::<P, S>(text));
                 }
-                DecimalError::TooManyDigits => {
-                    out_of_range(format!("{text} does not fit DECIMAL({P}, {S})"))
-                }
+                Decimal::<P, S>::from_units(units)
             }
-        })?;
+            None => {
+                let text = d.number_text(peek, "a decimal number")?;
+                Decimal::<P, S>::parse(text).map_err(|e| match e {
+                    DecimalError::NotANumber => DecodeError::new(
+                        ErrorKind::WrongType,
+                        format!(
+                            "expected a decimal number, found {}",
+                            String::from_utf8_lossy(text)
+                        ),
+                    ),
+                    DecimalError::TooManyDecimals => out_of_range(format!(
+                        "{} has more than {S} decimal places",
+                        String::from_utf8_lossy(text)
+                    )),
+                    DecimalError::TooManyDigits => too_many_digits::<P, S>(text),
+                })?
+            }
+        };
         if rules.minimum.is_some() || rules.maximum.is_some() {
             check_number(value.to_f64(), rules)?;
         }

@@ -225,7 +225,8 @@ impl<'j> Decoder<'j> {
         let start = self.pos;
         // Fast path: up to 18 digits (which cannot overflow) ending the number. Anything else
         // (a fraction, an exponent, a leading zero, more digits) takes the general path, which
-        // checks the grammar and the range.
+        // checks the grammar and the range. It is `plain_number` without the fraction and the
+        // text, written out: through `plain_number` the mix decoded with 1.9% more instructions.
         let negative = peek == Peek(b'-');
         let first = start + usize::from(negative);
         let mut pos = first;
