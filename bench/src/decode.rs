@@ -11,7 +11,7 @@ use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 
-use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_schema, generated_mix};
+use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix};
 
 /// Events per decode workload.
 pub const EVENTS: usize = 20_000;
@@ -92,12 +92,7 @@ impl DecodePath for ArrowJson {
         let mut batches = Vec::new();
         for line in lines {
             let decoder = &mut self.0[registry.dispatch(line).unwrap()];
-            // A full decoder reads nothing more: its rows go out first.
-            if decoder.len() >= ARROW_JSON_BATCH_ROWS {
-                batches.extend(decoder.flush().unwrap());
-            }
-            decoder.decode(line).unwrap();
-            decoder.decode(b"\n").unwrap();
+            arrow_json_decode(decoder, line, &mut batches).unwrap();
         }
         batches.extend(self.0.iter_mut().filter_map(|d| d.flush().unwrap()));
         batches

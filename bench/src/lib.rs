@@ -26,6 +26,21 @@ pub fn generated_mix(registry: &Registry, count: u64, seed: u64) -> Lines {
 /// slower), which flattered this project's ratios.
 pub const ARROW_JSON_BATCH_ROWS: usize = 1024;
 
+/// Feeds one NDJSON line to an arrow_json decoder of [`ARROW_JSON_BATCH_ROWS`] rows. A full
+/// decoder reads nothing more, so its rows go to `full` first.
+pub fn arrow_json_decode(
+    decoder: &mut arrow_json::reader::Decoder,
+    line: &[u8],
+    full: &mut Vec<arrow::record_batch::RecordBatch>,
+) -> Result<(), arrow::error::ArrowError> {
+    if decoder.len() >= ARROW_JSON_BATCH_ROWS {
+        full.extend(decoder.flush()?);
+    }
+    decoder.decode(line)?;
+    decoder.decode(b"\n")?;
+    Ok(())
+}
+
 /// The event's Arrow schema, adjusted to what arrow_json 60 can decode: enum columns as plain
 /// strings (it cannot decode into `Dictionary(Int8, Utf8)`) and UTC written as `+00:00`.
 pub fn arrow_json_schema(d: &behavior_runtime::EventDescriptor) -> arrow::datatypes::SchemaRef {

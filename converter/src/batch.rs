@@ -11,7 +11,7 @@ use arrow::record_batch::RecordBatch;
 use base64::Engine;
 use behavior_runtime::logical::UTC;
 use behavior_runtime::parquet::write_parquet;
-use behavior_runtime::types::{Date, Timestamp};
+use behavior_runtime::types::{Date, MICROS_PER_DAY, Timestamp};
 use behavior_runtime::{BatchDecoder, Counts, Limits, Outcome, Registry};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -75,8 +75,6 @@ pub const CHUNK_INPUT_BYTES: usize = 256 << 20;
 /// Rows each event type's column builders are sized for at the start of a batch; they grow
 /// from there.
 pub const INITIAL_ROWS: usize = 4096;
-
-const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// Prefix under which rejected events land.
 pub const QUARANTINE_PREFIX: &str = "_rejected";

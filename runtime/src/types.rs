@@ -12,6 +12,9 @@ use serde::{Serialize, Serializer};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Microseconds in a UTC day (Parquet timestamps count microseconds; UTC has no leap seconds
+/// in them).
+pub const MICROS_PER_DAY: i64 = MICROS_PER_SECOND * SECONDS_PER_DAY;
 
 /// An instant in UTC with microsecond precision: what Parquet stores as
 /// `INT64 TIMESTAMP(MICROS, isAdjustedToUTC = true)` and Snowflake loads losslessly.
@@ -33,7 +36,7 @@ impl Timestamp {
 
     /// The UTC calendar day this instant falls on.
     pub const fn date(self) -> Date {
-        Date(self.0.div_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY) as i32)
+        Date(self.0.div_euclid(MICROS_PER_DAY) as i32)
     }
 
     /// Parses RFC 3339 text; `None` when it is not a valid date-time or is out of range.
@@ -53,8 +56,8 @@ impl Timestamp {
 
     /// Writes the canonical text form into `out` and returns it.
     pub fn format(self, out: &mut [u8; 27]) -> &str {
-        let days = self.0.div_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY);
-        let in_day = self.0.rem_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY);
+        let days = self.0.div_euclid(MICROS_PER_DAY);
+        let in_day = self.0.rem_euclid(MICROS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
         let secs = in_day / MICROS_PER_SECOND;
         let micros = in_day % MICROS_PER_SECOND;

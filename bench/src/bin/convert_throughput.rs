@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
-use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_schema};
+use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_decode, arrow_json_schema};
 use behavior_converter::Message;
 use behavior_converter::batch::{Converter, lineage_columns};
 use behavior_generator::pack::Packer;
@@ -128,14 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                 .build_decoder()?,
                             ),
                         };
-                        // A full decoder reads nothing more: its rows go out first.
-                        if decoder.len() >= ARROW_JSON_BATCH_ROWS
-                            && let Some(records) = decoder.flush()?
-                        {
-                            flushed[kind].push(records);
-                        }
-                        decoder.decode(event)?;
-                        decoder.decode(b"\n")?;
+                        arrow_json_decode(decoder, event, &mut flushed[kind])?;
                         row_messages[kind].push(index as u32);
                     }
                 }
