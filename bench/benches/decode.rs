@@ -1,5 +1,6 @@
-//! Decode into Arrow builders, side by side on the same NDJSON, in one run:
-//! - `direct`: this project's generated decoder (the converter's path, dispatch included);
+//! Decode into Arrow builders, side by side on the same NDJSON message bodies (64 KiB), in one
+//! run:
+//! - `direct`: this project's generated decoder (the converter's path: `decode_body`);
 //! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
@@ -17,26 +18,27 @@ use behavior_bench::decode::{paths, workloads};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    for (name, lines) in &workloads() {
-        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    for workload in &workloads() {
+        let (name, bodies) = (&workload.name, &workload.bodies);
         let mut paths = paths();
         // The three paths must agree before their speed means anything.
         for (path, decode) in &mut paths {
-            let rows: usize = decode.run(lines).iter().map(RecordBatch::num_rows).sum();
-            assert_eq!(rows, lines.len(), "{path} on {name}");
+            let rows: usize = decode.run(bodies).iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(rows, workload.events, "{path} on {name}");
         }
         let mut group = c.benchmark_group(format!("decode/{name}"));
-        group.throughput(Throughput::Elements(lines.len() as u64));
+        group.throughput(Throughput::Elements(workload.events as u64));
         group.sample_size(10);
         group.warm_up_time(std::time::Duration::from_millis(500));
         group.measurement_time(std::time::Duration::from_secs(2));
         eprintln!(
-            "{name}: {} events, {:.0} bytes/event",
-            lines.len(),
-            bytes as f64 / lines.len() as f64
+            "{name}: {} events in {} bodies, {:.0} bytes/event",
+            workload.events,
+            bodies.len(),
+            workload.bytes as f64 / workload.events as f64
         );
         for (path, decode) in &mut paths {
-            group.bench_function(*path, |b| b.iter(|| black_box(decode.run(lines))));
+            group.bench_function(*path, |b| b.iter(|| black_box(decode.run(bodies))));
         }
         group.finish();
     }

@@ -1,20 +1,58 @@
-//! The decode paths the decode benchmarks compare, on the same NDJSON lines:
-//! - `direct`: this project's generated decoder (the converter's path);
+//! The decode paths the decode benchmarks compare, on the same NDJSON message bodies:
+//! - `direct`: this project's generated decoder, body by body (the converter's path);
 //! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema, in record batches
 //!   of its default size;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
-//! Each path routes every line by its `event_type` with the registry's dispatch and keeps its
-//! builders or decoders from run to run, as a long-running converter does.
+//! The references take the body line by line and route every line by its `event_type` with the
+//! registry's dispatch (one arrow_json decoder reads one schema, so a body of mixed types must
+//! be split); the direct path does the same inside `decode_body`. Every path keeps its builders
+//! or decoders from run to run, as a long-running converter does.
 
 use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 
-use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix};
+use crate::{
+    ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix, ndjson_lines,
+};
 
 /// Events per decode workload.
 pub const EVENTS: usize = 20_000;
+/// NDJSON bytes per message body: what one plain SQS message holds, the generator's body size
+/// (a compressed body of that size decompresses to ~5× as many events).
+pub const BODY_BYTES: usize = 64 * 1024;
+
+/// A decode workload: its events packed into message bodies.
+pub struct Workload {
+    pub name: String,
+    pub bodies: Vec<Vec<u8>>,
+    pub events: usize,
+    /// NDJSON bytes, newlines included.
+    pub bytes: usize,
+}
+
+impl Workload {
+    pub fn new(name: impl Into<String>, lines: Lines) -> Self {
+        let mut bodies: Vec<Vec<u8>> = Vec::new();
+        for line in &lines {
+            match bodies.last_mut() {
+                Some(body) if body.len() + line.len() < BODY_BYTES => {}
+                _ => bodies.push(Vec::with_capacity(BODY_BYTES)),
+            }
+            let body = bodies.last_mut().expect("a body was just pushed");
+            body.extend_from_slice(line);
+            body.push(b'\n');
+        }
+        Self {
+            name: name.into(),
+            bytes: bodies.iter().map(Vec::len).sum(),
+            events: lines.len(),
+            bodies,
+        }
+    }
+}
+
 /// Initial rows of every builder, as the converter uses: buffers grow from there.
 pub const CAPACITY: usize = behavior_converter::batch::INITIAL_ROWS;
 
@@ -42,7 +80,7 @@ pub fn one_type(event_type: &str, seed: u64) -> Lines {
 /// `event_type` (the registry's dispatch, which the direct path also runs) and ends the run
 /// with one `RecordBatch` per event type present.
 pub trait DecodePath {
-    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch>;
+    fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch>;
 }
 
 /// This project's generated decoder: the converter's path.
@@ -59,9 +97,10 @@ impl Default for Direct {
 }
 
 impl DecodePath for Direct {
-    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
-        for line in lines {
-            self.0.decode_event(line).unwrap();
+    fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
+        for body in bodies {
+            let counts = self.0.decode_body(body, |_| {});
+            assert_eq!(counts.rejected, 0, "the workloads hold valid events only");
         }
         self.0.finish().unwrap().into_iter().map(|b| b.1).collect()
     }
@@ -87,10 +126,10 @@ impl Default for ArrowJson {
 }
 
 impl DecodePath for ArrowJson {
-    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
+    fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
         let mut batches = Vec::new();
-        for line in lines {
+        for line in bodies.iter().flat_map(|body| ndjson_lines(body)) {
             let decoder = &mut self.0[registry.dispatch(line).unwrap()];
             arrow_json_decode(decoder, line, &mut batches).unwrap();
         }
@@ -169,9 +208,9 @@ impl Default for SerdeStruct {
 }
 
 impl DecodePath for SerdeStruct {
-    fn run(&mut self, lines: &[Vec<u8>]) -> Vec<RecordBatch> {
+    fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
-        for line in lines {
+        for line in bodies.iter().flat_map(|body| ndjson_lines(body)) {
             self.0[registry.dispatch(line).unwrap()].push_json(line);
         }
         self.0.iter_mut().filter_map(|p| p.finish()).collect()
@@ -188,12 +227,14 @@ pub fn paths() -> [(&'static str, Box<dyn DecodePath>); 3] {
 }
 
 /// The workloads: the generator's realistic mix, then each event type from its fakes.
-pub fn workloads() -> Vec<(String, Lines)> {
+pub fn workloads() -> Vec<Workload> {
     let registry = behavior_schema::registry();
-    let mut workloads: Vec<(String, Lines)> =
-        vec![("mix".into(), generated_mix(registry, EVENTS as u64, 1))];
+    let mut workloads = vec![Workload::new(
+        "mix",
+        generated_mix(registry, EVENTS as u64, 1),
+    )];
     for d in registry.descriptors() {
-        workloads.push((d.event_type.to_string(), one_type(d.event_type, 2)));
+        workloads.push(Workload::new(d.event_type, one_type(d.event_type, 2)));
     }
     workloads
 }

@@ -329,6 +329,58 @@ fn a_bad_event_does_not_affect_its_neighbours() {
     assert_eq!(rows, counts.accepted);
 }
 
+/// `decode_body` decodes a body's events grouped by event type; what it reports, in what
+/// order, and the rows it builds must be exactly those of decoding each event on its own, in
+/// input order.
+#[test]
+fn a_body_decodes_as_its_events_one_at_a_time() {
+    let registry = behavior_schema::registry();
+    let mut faker = Faker::new(11);
+    let bad: Vec<Vec<u8>> = corpus()
+        .into_iter()
+        .map(|case| case.body.trim_ascii().to_vec())
+        .filter(|body| !body.is_empty() && !body.contains(&b'\n'))
+        .collect();
+    let mut lines = Vec::new();
+    for i in 0..400 {
+        let mut line = Vec::new();
+        registry.kinds()[i * 5 % registry.len()].fake_json(&mut faker, &mut line);
+        lines.push(line);
+        if i % 7 == 3
+            && let Some(body) = bad.get(i / 7)
+        {
+            lines.push(body.clone());
+        }
+    }
+    assert!(
+        lines.len() > 400 + bad.len() / 2,
+        "bad events between the good ones"
+    );
+    let body = lines.join(&b'\n');
+
+    let mut grouped = BatchDecoder::new(registry, Limits::default(), 16);
+    let mut reported = Vec::new();
+    let counts = grouped.decode_body(&body, |o| {
+        reported.push(match o {
+            Outcome::Accepted { kind, row } => Ok((kind, row)),
+            Outcome::Rejected { raw, error } => Err((raw.to_vec(), error.kind, error.path())),
+        })
+    });
+    let mut single = BatchDecoder::new(registry, Limits::default(), 16);
+    let expected: Vec<_> = lines
+        .iter()
+        .map(|line| {
+            single
+                .decode_event(line)
+                .map_err(|error| (line.clone(), error.kind, error.path()))
+        })
+        .collect();
+    assert_eq!(reported, expected);
+    assert_eq!(counts.received, lines.len());
+    assert!(counts.rejected >= bad.len() / 2);
+    assert_eq!(grouped.finish().unwrap(), single.finish().unwrap());
+}
+
 #[test]
 fn bodies_that_hold_no_event_or_too_much_are_rejected_whole() {
     let registry = behavior_schema::registry();

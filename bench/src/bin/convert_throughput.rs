@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
-use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_decode, arrow_json_schema};
+use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_decode, arrow_json_schema, ndjson_lines};
 use behavior_converter::Message;
 use behavior_converter::batch::{Converter, lineage_columns};
 use behavior_generator::pack::Packer;
@@ -116,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     } else {
                         &message.body[..]
                     };
-                    for event in ndjson.split(|&b| b == b'\n') {
+                    for event in ndjson_lines(ndjson) {
                         let kind = registry.dispatch(event)?;
                         let decoder = match &mut decoders[kind] {
                             Some(decoder) => decoder,

@@ -31,17 +31,18 @@ fn main() {
         "| workload | direct | arrow_json | serde_struct | direct ÷ arrow_json | direct ÷ serde_struct |"
     );
     println!("|---|---|---|---|---|---|");
-    for (name, lines) in &workloads() {
-        let events = lines.len() as f64;
+    for workload in &workloads() {
+        let (name, bodies) = (&workload.name, &workload.bodies);
+        let events = workload.events as f64;
         let mut paths = paths();
         // The paths must agree before their speed means anything.
         for (path, decode) in &mut paths {
-            let rows: usize = decode.run(lines).iter().map(RecordBatch::num_rows).sum();
-            assert_eq!(rows, lines.len(), "{path} on {name}");
+            let rows: usize = decode.run(bodies).iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(rows, workload.events, "{path} on {name}");
         }
         let mut run = |path: usize| {
             let started = Instant::now();
-            drop(black_box(paths[path].1.run(lines)));
+            drop(black_box(paths[path].1.run(bodies)));
             events / started.elapsed().as_secs_f64()
         };
         let mut rates = [Vec::new(), Vec::new(), Vec::new()];
