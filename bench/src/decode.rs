@@ -4,18 +4,19 @@
 //!   of its default size;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!
-//! The references take the body line by line and route every line by its `event_type` with the
-//! registry's dispatch (one arrow_json decoder reads one schema, so a body of mixed types must
-//! be split); the direct path does the same inside `decode_body`. Every path keeps its builders
+//! The references take the body event by event (`ndjson_events`, the direct path's own
+//! splitting) and route every event by its `event_type` with the registry's dispatch (one
+//! arrow_json decoder reads one schema, so a body of mixed types must be split); the direct
+//! path does the same inside `decode_body`. Every path keeps its builders
 //! or decoders from run to run, as a long-running converter does.
 
 use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 
-use crate::{
-    ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix, ndjson_lines,
-};
+use behavior_runtime::registry::ndjson_events;
+
+use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix};
 
 /// Events per decode workload.
 pub const EVENTS: usize = 20_000;
@@ -129,7 +130,7 @@ impl DecodePath for ArrowJson {
     fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
         let mut batches = Vec::new();
-        for line in bodies.iter().flat_map(|body| ndjson_lines(body)) {
+        for line in bodies.iter().flat_map(|body| ndjson_events(body)) {
             let decoder = &mut self.0[registry.dispatch(line).unwrap()];
             arrow_json_decode(decoder, line, &mut batches).unwrap();
         }
@@ -210,7 +211,7 @@ impl Default for SerdeStruct {
 impl DecodePath for SerdeStruct {
     fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
         let registry = behavior_schema::registry();
-        for line in bodies.iter().flat_map(|body| ndjson_lines(body)) {
+        for line in bodies.iter().flat_map(|body| ndjson_events(body)) {
             self.0[registry.dispatch(line).unwrap()].push_json(line);
         }
         self.0.iter_mut().filter_map(|p| p.finish()).collect()

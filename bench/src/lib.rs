@@ -19,20 +19,6 @@ pub fn generated_mix(registry: &Registry, count: u64, seed: u64) -> Lines {
         .collect()
 }
 
-/// The non-empty lines of an NDJSON body, found with `memchr` as the converter finds them:
-/// how the reference paths, which route each line to one decoder per event type, read a body.
-pub fn ndjson_lines(body: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', body)
-        .chain(std::iter::once(body.len()))
-        .map(move |end| {
-            let line = &body[start..end];
-            start = end + 1;
-            line
-        })
-        .filter(|line| !line.is_empty())
-}
-
 /// Rows per arrow_json record batch in every benchmark: arrow_json's default, and its fastest
 /// here. Until 2026-12-02 the benchmarks gave it one batch per event type per run (20,000
 /// rows in the decode benchmark, up to a million in `convert_throughput`): its tape and

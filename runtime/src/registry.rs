@@ -276,8 +276,13 @@ fn read_version_at(
     })
 }
 
-/// The events of an NDJSON body: its lines without surrounding whitespace, blank ones
-/// skipped.
+/// The events of an NDJSON body as `decode_body` reads them: its lines (found with `memchr`)
+/// without surrounding whitespace, blank ones skipped.
+pub fn ndjson_events(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    Lines { rest: body }
+}
+
+/// [`ndjson_events`]'s iterator; `rest` is what follows the last event returned.
 struct Lines<'b> {
     rest: &'b [u8],
 }

@@ -22,13 +22,14 @@ use std::time::Instant;
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
-use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_decode, arrow_json_schema, ndjson_lines};
+use behavior_bench::{ARROW_JSON_BATCH_ROWS, arrow_json_decode, arrow_json_schema};
 use behavior_converter::Message;
 use behavior_converter::batch::{Converter, lineage_columns};
 use behavior_generator::pack::Packer;
 use behavior_runtime::Limits;
 use behavior_runtime::descriptor::LINEAGE_FIELDS;
 use behavior_runtime::parquet::writer_properties;
+use behavior_runtime::registry::ndjson_events;
 use behavior_runtime::types::Timestamp;
 use behavior_runtime::wire::{self, BodyEncoding};
 use parquet::arrow::ArrowWriter;
@@ -116,7 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     } else {
                         &message.body[..]
                     };
-                    for event in ndjson_lines(ndjson) {
+                    for event in ndjson_events(ndjson) {
                         let kind = registry.dispatch(event)?;
                         let decoder = match &mut decoders[kind] {
                             Some(decoder) => decoder,
