@@ -1,7 +1,8 @@
-//! Decodes the generator's mix in a loop, for `perf record` (no benchmark harness around it).
+//! Decodes the generator's mix in a loop the way the decode benchmark's direct path does (64 KiB
+//! NDJSON bodies through `decode_body`), for `perf record` (no benchmark harness around it).
 //! `cargo run --release -p behavior-bench --example profile_decode -- 200`
 
-use behavior_runtime::{BatchDecoder, Limits};
+use behavior_bench::decode::{DecodePath, Direct, EVENTS, Workload};
 
 fn main() {
     let rounds: usize = std::env::args()
@@ -9,24 +10,19 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
     let registry = behavior_schema::registry();
-    let lines = behavior_bench::generated_mix(registry, 20_000, 1);
+    let mix = Workload::new(
+        "mix",
+        behavior_bench::generated_mix(registry, EVENTS as u64, 1),
+    );
+    // One decoder for every round, as the converter keeps one from batch to batch.
+    let mut direct = Direct::default();
     let started = std::time::Instant::now();
     let mut rows = 0;
-    // One decoder for every round, as the converter keeps one from batch to batch.
-    let mut decoder = BatchDecoder::new(
-        registry,
-        Limits::default(),
-        behavior_converter::batch::INITIAL_ROWS,
-    );
     for _ in 0..rounds {
-        for line in &lines {
-            decoder.decode_event(line).expect("valid");
-        }
-        rows += decoder
-            .finish()
-            .expect("finish")
+        rows += direct
+            .run(&mix.bodies)
             .iter()
-            .map(|b| b.1.num_rows())
+            .map(|b| b.num_rows())
             .sum::<usize>();
     }
     let seconds = started.elapsed().as_secs_f64();
