@@ -1,6 +1,6 @@
 //! Decode into Arrow builders, side by side on the same NDJSON message bodies (64 KiB), in one
 //! run:
-//! - `direct`: this project's generated decoder (the converter's path: `decode_body`);
+//! - `direct`: this project's generated decoder (the converter's path: `decode_bodies`);
 //! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
 //!

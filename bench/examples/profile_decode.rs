@@ -1,5 +1,5 @@
 //! Decodes the generator's mix in a loop the way the decode benchmark's direct path does (64 KiB
-//! NDJSON bodies through `decode_body`), for `perf record` (no benchmark harness around it).
+//! NDJSON bodies through `decode_bodies`), for `perf record` (no benchmark harness around it).
 //! `cargo run --release -p behavior-bench --example profile_decode -- 200`
 
 use behavior_bench::decode::{DecodePath, Direct, EVENTS, Workload};

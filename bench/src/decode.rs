@@ -1,5 +1,7 @@
 //! The decode paths the decode benchmarks compare, on the same NDJSON message bodies:
-//! - `direct`: this project's generated decoder, body by body (the converter's path);
+//! - `direct`: this project's generated decoder, given the run's bodies as the converter gives
+//!   it a batch's (`decode_bodies`, which groups their events by type [`GROUP_BYTES`] at a
+//!   time);
 //! - `arrow_json`: `arrow_json::ReaderBuilder` given the same Arrow schema, in record batches
 //!   of its default size;
 //! - `serde_struct`: `serde_json` into the event struct, then appended to the same builders.
@@ -7,13 +9,15 @@
 //! The references take the body event by event (`ndjson_events`, the direct path's own
 //! splitting) and route every event by its `event_type` with the registry's dispatch (one
 //! arrow_json decoder reads one schema, so a body of mixed types must be split); the direct
-//! path does the same inside `decode_body`. Every path keeps its builders
+//! path does the same inside `decode_bodies`. Every path keeps its builders
 //! or decoders from run to run, as a long-running converter does.
 
 use arrow::record_batch::RecordBatch;
 use behavior_runtime::{BatchDecoder, Event, EventBatchBuilder, Faker, Limits};
 use behavior_schema::events::*;
 
+#[cfg(doc)]
+use behavior_runtime::registry::GROUP_BYTES;
 use behavior_runtime::registry::ndjson_events;
 
 use crate::{ARROW_JSON_BATCH_ROWS, Lines, arrow_json_decode, arrow_json_schema, generated_mix};
@@ -99,10 +103,8 @@ impl Default for Direct {
 
 impl DecodePath for Direct {
     fn run(&mut self, bodies: &[Vec<u8>]) -> Vec<RecordBatch> {
-        for body in bodies {
-            let counts = self.0.decode_body(body, |_| {});
-            assert_eq!(counts.rejected, 0, "the workloads hold valid events only");
-        }
+        let counts = self.0.decode_bodies(bodies, |_, _| {});
+        assert_eq!(counts.rejected, 0, "the workloads hold valid events only");
         self.0.finish().unwrap().into_iter().map(|b| b.1).collect()
     }
 }

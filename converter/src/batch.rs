@@ -11,7 +11,9 @@ use arrow::record_batch::RecordBatch;
 use base64::Engine;
 use behavior_runtime::logical::UTC;
 use behavior_runtime::parquet::write_parquet;
+use behavior_runtime::registry::GROUP_BYTES;
 use behavior_runtime::types::{Date, MICROS_PER_DAY, Timestamp};
+use behavior_runtime::wire;
 use behavior_runtime::{BatchDecoder, Counts, Limits, Outcome, Registry};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -148,22 +150,32 @@ fn convert_with(
     let registry = decoder.registry();
     let name = batch_name(messages);
     let mut out = Converted::default();
-    // Per registry entry, the message index of each row: the `_message_id` column.
-    let mut row_messages: Vec<Vec<u32>> = vec![Vec::new(); registry.len()];
-    let mut quarantine = Vec::new();
-    let mut quarantine_messages = BTreeSet::new();
+    let mut decoded = Decoded {
+        row_messages: vec![Vec::new(); registry.len()],
+        quarantine: Vec::new(),
+        quarantine_messages: BTreeSet::new(),
+        received_at,
+    };
     let mut seen = BTreeSet::new();
     let mut chunk = 0;
+    // Messages are decoded a group at a time: consecutive plain bodies up to `GROUP_BYTES`,
+    // whose events the decoder groups by type, or one compressed body, which decompresses to
+    // about that much.
+    let mut group: Vec<u32> = Vec::new();
+    let mut group_bytes = 0;
     for (index, message) in messages.iter().enumerate() {
         if !seen.insert(message.id.as_str()) {
             out.duplicate_messages += 1;
             continue;
         }
-        if decoder.input_bytes() + message.body.len() > CHUNK_INPUT_BYTES {
+        if decoder.input_bytes() + group_bytes + message.body.len() > CHUNK_INPUT_BYTES {
+            out.counts
+                .add(decoded.decode(decoder, messages, &mut group));
+            group_bytes = 0;
             flush(
                 registry,
                 decoder,
-                &mut row_messages,
+                &mut decoded.row_messages,
                 messages,
                 received_at,
                 &chunk_name(&name, chunk),
@@ -171,35 +183,30 @@ fn convert_with(
             )?;
             chunk += 1;
         }
-        let index = index as u32;
-        let counts = decoder.decode_body(&message.body, |outcome| match outcome {
-            Outcome::Accepted { kind, .. } => row_messages[kind].push(index),
-            Outcome::Rejected { raw, error } => {
-                quarantine_messages.insert(index);
-                let line = serde_json::to_string(&Rejection {
-                    message_id: &message.id,
-                    received_at: received_at.to_string(),
-                    event_type: error.event_type.as_deref(),
-                    error_kind: error.kind.as_str(),
-                    field_path: error.path(),
-                    error_message: &error.message,
-                    raw: String::from_utf8_lossy(raw).into_owned(),
-                    raw_base64: base64::engine::general_purpose::STANDARD.encode(raw),
-                });
-                quarantine.push(line);
-            }
-        });
-        out.counts.add(counts);
+        group.push(index as u32);
+        group_bytes += message.body.len();
+        if group_bytes >= GROUP_BYTES || wire::is_compressed(&message.body) {
+            out.counts
+                .add(decoded.decode(decoder, messages, &mut group));
+            group_bytes = 0;
+        }
     }
+    out.counts
+        .add(decoded.decode(decoder, messages, &mut group));
     flush(
         registry,
         decoder,
-        &mut row_messages,
+        &mut decoded.row_messages,
         messages,
         received_at,
         &chunk_name(&name, chunk),
         &mut out.files,
     )?;
+    let Decoded {
+        quarantine,
+        quarantine_messages,
+        ..
+    } = decoded;
     if !quarantine.is_empty() {
         let mut body = String::new();
         for line in quarantine {
@@ -218,6 +225,54 @@ fn convert_with(
         });
     }
     Ok(out)
+}
+
+/// Where a batch's decoded events went so far.
+struct Decoded {
+    /// Per registry entry, the message index of each row: the `_message_id` column.
+    row_messages: Vec<Vec<u32>>,
+    /// The rejected events, as quarantine lines.
+    quarantine: Vec<Result<String, serde_json::Error>>,
+    /// The messages with an event in the quarantine.
+    quarantine_messages: BTreeSet<u32>,
+    received_at: Timestamp,
+}
+
+impl Decoded {
+    /// Decodes the messages `group` indexes (and empties it).
+    fn decode(
+        &mut self,
+        decoder: &mut BatchDecoder<'_>,
+        messages: &[Message],
+        group: &mut Vec<u32>,
+    ) -> Counts {
+        let bodies: Vec<&[u8]> = group
+            .iter()
+            .map(|&index| messages[index as usize].body.as_slice())
+            .collect();
+        let counts = decoder.decode_bodies(&bodies, |body, outcome| {
+            let index = group[body];
+            match outcome {
+                Outcome::Accepted { kind, .. } => self.row_messages[kind].push(index),
+                Outcome::Rejected { raw, error } => {
+                    let message = &messages[index as usize];
+                    self.quarantine_messages.insert(index);
+                    self.quarantine.push(serde_json::to_string(&Rejection {
+                        message_id: &message.id,
+                        received_at: self.received_at.to_string(),
+                        event_type: error.event_type.as_deref(),
+                        error_kind: error.kind.as_str(),
+                        field_path: error.path(),
+                        error_message: &error.message,
+                        raw: String::from_utf8_lossy(raw).into_owned(),
+                        raw_base64: base64::engine::general_purpose::STANDARD.encode(raw),
+                    }));
+                }
+            }
+        });
+        group.clear();
+        counts
+    }
 }
 
 /// `part-<hash>`: a stable hash (SHA-256, not std's hasher, which may change between Rust

@@ -381,6 +381,84 @@ fn a_body_decodes_as_its_events_one_at_a_time() {
     assert_eq!(grouped.finish().unwrap(), single.finish().unwrap());
 }
 
+/// `decode_bodies` groups the events of consecutive bodies by type (several groups here);
+/// every body of every kind must come out exactly as `decode_body` decodes it alone, one body
+/// after another: the same outcomes, for the same bodies, in the same order, and the same rows.
+#[test]
+fn bodies_decoded_together_decode_as_each_alone() {
+    use behavior_runtime::wire::BodyEncoding;
+    let registry = behavior_schema::registry();
+    let mut faker = Faker::new(12);
+    let bad: Vec<Vec<u8>> = corpus()
+        .into_iter()
+        .map(|case| case.body.trim_ascii().to_vec())
+        .filter(|body| !body.is_empty() && !body.contains(&b'\n'))
+        .collect();
+    let mut event = |i: usize| {
+        let mut line = Vec::new();
+        registry.kinds()[i * 3 % registry.len()].fake_json(&mut faker, &mut line);
+        line
+    };
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    for b in 0..60 {
+        // Bodies of 1 to 120 events, some with rejections among them: ~1 MB in all.
+        let mut lines: Vec<Vec<u8>> = (0..1 + b * 37 % 120).map(|i| event(b * 1000 + i)).collect();
+        if b % 4 == 1 {
+            lines.insert(lines.len() / 2, bad[b % bad.len()].clone());
+        }
+        bodies.push(lines.join(&b'\n'));
+        match b % 10 {
+            2 => bodies.push(BodyEncoding::Zstd.encode(&bodies[bodies.len() - 1])),
+            4 => {
+                let value: Value = serde_json::from_slice(&event(b)).unwrap();
+                bodies.push(serde_json::to_vec_pretty(&value).unwrap());
+            }
+            5 => bodies.push(
+                format!(
+                    "{{\"event_type\": \"search\",\n{}",
+                    String::from_utf8(event(b)).unwrap()
+                )
+                .into_bytes(),
+            ),
+            6 => bodies.push(b" \n\t\n".to_vec()),
+            7 => bodies.push(b"KLUv/not zstd".to_vec()),
+            8 => bodies.push(bad[b % bad.len()].clone()),
+            _ => {}
+        }
+    }
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    assert!(
+        bytes > 3 * behavior_runtime::registry::GROUP_BYTES,
+        "several groups: {bytes} bytes"
+    );
+    let outcome = |body: usize, o: Outcome<'_>| {
+        (
+            body,
+            match o {
+                Outcome::Accepted { kind, row } => Ok((kind, row)),
+                Outcome::Rejected { raw, error } => Err((raw.to_vec(), error.kind, error.path())),
+            },
+        )
+    };
+
+    let mut together = BatchDecoder::new(registry, Limits::default(), 16);
+    let mut reported = Vec::new();
+    let counts = together.decode_bodies(&bodies, |body, o| reported.push(outcome(body, o)));
+    let mut alone = BatchDecoder::new(registry, Limits::default(), 16);
+    let mut expected = Vec::new();
+    let mut expected_counts = behavior_runtime::Counts::default();
+    for (body, bytes) in bodies.iter().enumerate() {
+        expected_counts.add(alone.decode_body(bytes, |o| expected.push(outcome(body, o))));
+    }
+    assert_eq!(reported.len(), expected.len());
+    for (got, want) in reported.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+    assert_eq!(counts, expected_counts);
+    assert!(counts.rejected > 20 && counts.accepted > 3000, "{counts:?}");
+    assert_eq!(together.finish().unwrap(), alone.finish().unwrap());
+}
+
 #[test]
 fn bodies_that_hold_no_event_or_too_much_are_rejected_whole() {
     let registry = behavior_schema::registry();
