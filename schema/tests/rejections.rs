@@ -329,6 +329,15 @@ fn a_bad_event_does_not_affect_its_neighbours() {
     assert_eq!(rows, counts.accepted);
 }
 
+/// The corpus's invalid events that fit on one line, to mix into NDJSON bodies.
+fn one_line_bad_events() -> Vec<Vec<u8>> {
+    corpus()
+        .into_iter()
+        .map(|case| case.body.trim_ascii().to_vec())
+        .filter(|body| !body.is_empty() && !body.contains(&b'\n'))
+        .collect()
+}
+
 /// `decode_body` decodes a body's events grouped by event type; what it reports, in what
 /// order, and the rows it builds must be exactly those of decoding each event on its own, in
 /// input order.
@@ -336,11 +345,7 @@ fn a_bad_event_does_not_affect_its_neighbours() {
 fn a_body_decodes_as_its_events_one_at_a_time() {
     let registry = behavior_schema::registry();
     let mut faker = Faker::new(11);
-    let bad: Vec<Vec<u8>> = corpus()
-        .into_iter()
-        .map(|case| case.body.trim_ascii().to_vec())
-        .filter(|body| !body.is_empty() && !body.contains(&b'\n'))
-        .collect();
+    let bad = one_line_bad_events();
     let mut lines = Vec::new();
     for i in 0..400 {
         let mut line = Vec::new();
@@ -389,11 +394,7 @@ fn bodies_decoded_together_decode_as_each_alone() {
     use behavior_runtime::wire::BodyEncoding;
     let registry = behavior_schema::registry();
     let mut faker = Faker::new(12);
-    let bad: Vec<Vec<u8>> = corpus()
-        .into_iter()
-        .map(|case| case.body.trim_ascii().to_vec())
-        .filter(|body| !body.is_empty() && !body.contains(&b'\n'))
-        .collect();
+    let bad = one_line_bad_events();
     let mut event = |i: usize| {
         let mut line = Vec::new();
         registry.kinds()[i * 3 % registry.len()].fake_json(&mut faker, &mut line);
