@@ -159,8 +159,8 @@ fn convert_with(
     let mut seen = BTreeSet::new();
     let mut chunk = 0;
     // Messages are decoded a group at a time: consecutive plain bodies up to `GROUP_BYTES`,
-    // whose events the decoder groups by type, or one compressed body, which decompresses to
-    // about that much.
+    // whose events the decoder groups by type, ended early by a compressed body (which the
+    // decoder decodes as a group of its own: a 64 KiB one holds ~270 KiB of NDJSON).
     let mut group: Vec<u32> = Vec::new();
     let mut group_bytes = 0;
     for (index, message) in messages.iter().enumerate() {

@@ -495,8 +495,8 @@ impl<'r> BatchDecoder<'r> {
     /// counts of them all. Rows are appended in the same order too.
     ///
     /// Events are decoded grouped by event type, across consecutive plain bodies up to
-    /// [`GROUP_BYTES`] (a compressed body, which decompresses to about that much, is a group of
-    /// its own). A realistic stream interleaves event types, and each type appends to its own
+    /// [`GROUP_BYTES`]; a compressed body is a group of its own (a 64 KiB one holds ~270 KiB of
+    /// NDJSON). A realistic stream interleaves event types, and each type appends to its own
     /// 20–40 columns: decoded event by event, the other types' events evict those columns'
     /// buffers and headers from the L1 cache, and the generator's mix ran ~25% slower than its
     /// events did one type at a time (arrow_json, which fills its columns once per record
@@ -525,32 +525,37 @@ impl<'r> BatchDecoder<'r> {
             let body = body.as_ref();
             let compressed =
                 body.len() <= self.limits.max_body_bytes && crate::wire::is_compressed(body);
-            if !compressed && self.queue(index, body, &mut pending) {
-                group_bytes += body.len();
-                if group_bytes >= GROUP_BYTES {
-                    self.decode_queued(&mut pending, text, &mut report);
-                    group_bytes = 0;
+            if !compressed {
+                match self.queue(index, body, &mut pending) {
+                    Ok(()) => {
+                        group_bytes += body.len();
+                        if group_bytes >= GROUP_BYTES {
+                            self.decode_queued(&mut pending, text, &mut report);
+                            group_bytes = 0;
+                        }
+                    }
+                    Err(lines) => {
+                        // Decoded on its own, after the group before it, so rows keep the
+                        // input order.
+                        self.decode_queued(&mut pending, text, &mut report);
+                        group_bytes = 0;
+                        self.decode_alone(body, lines, &mut pending, &mut |o| report(index, o));
+                    }
                 }
                 continue;
             }
-            // This body is decoded on its own, after the group before it, so rows keep the
-            // input order.
+            // A compressed body is a group of its own, after the group before it.
             self.decode_queued(&mut pending, text, &mut report);
             group_bytes = 0;
-            if !compressed {
-                self.decode_alone(body, &mut pending, &mut |o| report(index, o));
-                continue;
-            }
             // Lent out for the body: the NDJSON borrows it while the builders are written.
             let mut decompressor = std::mem::take(&mut self.decompressor);
             match decompressor.decompress(body, self.limits.max_body_bytes) {
-                Ok(ndjson) => {
-                    if self.queue(index, ndjson, &mut pending) {
-                        self.decode_queued(&mut pending, |_| ndjson, &mut report);
-                    } else {
-                        self.decode_alone(ndjson, &mut pending, &mut |o| report(index, o));
+                Ok(ndjson) => match self.queue(index, ndjson, &mut pending) {
+                    Ok(()) => self.decode_queued(&mut pending, |_| ndjson, &mut report),
+                    Err(lines) => {
+                        self.decode_alone(ndjson, lines, &mut pending, &mut |o| report(index, o))
                     }
-                }
+                },
                 Err(error) => report(index, Outcome::Rejected { raw: body, error }),
             }
             self.decompressor = decompressor;
@@ -563,10 +568,15 @@ impl<'r> BatchDecoder<'r> {
     /// Queues the events of the NDJSON body `text` (body `body` of the call) for
     /// [`BatchDecoder::decode_queued`], each with its registry entry or why it is rejected
     /// unread (too large, no known event type); a body over the size limit, or with no event,
-    /// is one rejection. Returns `false`, queueing nothing, when the first line is not a whole
-    /// JSON value and more lines follow: perhaps a pretty-printed event, which
-    /// [`BatchDecoder::decode_alone`] tries whole.
-    fn queue(&mut self, body: usize, text: &[u8], pending: &mut Vec<Pending>) -> bool {
+    /// is one rejection. Queues nothing when the first line is not a whole JSON value and more
+    /// lines follow: perhaps a pretty-printed event, which [`BatchDecoder::decode_alone`] tries
+    /// whole; then returns the body's lines, from the first.
+    fn queue<'b>(
+        &mut self,
+        body: usize,
+        text: &'b [u8],
+        pending: &mut Vec<Pending>,
+    ) -> Result<(), Lines<'b>> {
         let whole = |error| Pending {
             body,
             start: 0,
@@ -582,18 +592,18 @@ impl<'r> BatchDecoder<'r> {
                     self.limits.max_body_bytes
                 ),
             )));
-            return true;
+            return Ok(());
         }
         let mut lines = Lines { rest: text };
         let Some(first) = lines.next() else {
             pending.push(whole(no_event()));
-            return true;
+            return Ok(());
         };
         if !lines.rest.is_empty() && !is_one_value(first) {
-            return false;
+            return Err(Lines { rest: text });
         }
         self.queue_lines(body, text, std::iter::once(first).chain(lines), pending);
-        true
+        Ok(())
     }
 
     fn queue_lines<'b>(
@@ -621,21 +631,19 @@ impl<'r> BatchDecoder<'r> {
         }
     }
 
-    /// A body whose first line is not a whole JSON value: decodes that line alone, and if it
-    /// is cut-off JSON, tries the whole body as one (pretty-printed) event before treating
-    /// the lines as separate events; the rest of the lines are decoded as a group.
+    /// A body whose first line is not a whole JSON value (`lines`, from that line, as
+    /// [`BatchDecoder::queue`] returns them): decodes that line alone, and if it is cut-off
+    /// JSON, tries the whole body as one (pretty-printed) event before treating the lines as
+    /// separate events; the rest of the lines are decoded as a group.
     fn decode_alone<'b>(
         &mut self,
         text: &'b [u8],
+        mut lines: Lines<'b>,
         pending: &mut Vec<Pending>,
         report: &mut impl FnMut(Outcome<'b>),
     ) {
-        let mut lines = Lines { rest: text };
         let Some(event) = lines.next() else {
-            return report(Outcome::Rejected {
-                raw: text,
-                error: no_event(),
-            });
+            return;
         };
         let outcome = self.decode_event(event);
         if !lines.rest.is_empty()
@@ -649,12 +657,18 @@ impl<'r> BatchDecoder<'r> {
             Ok((kind, row)) => Outcome::Accepted { kind, row },
             Err(error) => Outcome::Rejected { raw: event, error },
         });
+        // One body's group: its index is not needed, `text` is the only text.
         self.queue_lines(0, text, lines, pending);
         self.decode_queued(pending, |_| text, &mut |_, outcome| report(outcome));
     }
 
     /// Decodes the queued events grouped by event type (a stable counting sort by registry
     /// entry), then reports every outcome in input order and empties the queue.
+    ///
+    /// Grouped or in input order, the events decode the same, except where the batch's input
+    /// limit ([`MAX_BATCH_INPUT_BYTES`]) falls inside the group: which events it rejects then
+    /// depends on the order. So a group that could reach the limit is decoded in input order,
+    /// as every group is when each body is decoded alone.
     fn decode_queued<'b>(
         &mut self,
         pending: &mut Vec<Pending>,
@@ -664,20 +678,29 @@ impl<'r> BatchDecoder<'r> {
         if pending.is_empty() {
             return;
         }
-        // Where each registry entry's events start in `order`.
-        let mut next = 0;
-        for queued in &mut self.queued {
-            let count = *queued;
-            *queued = next;
-            next += count;
-        }
         let mut order = std::mem::take(&mut self.order);
         order.clear();
-        order.resize(next as usize, 0);
-        for (index, event) in pending.iter().enumerate() {
-            if let Ok((kind, _)) = event.result {
-                order[self.queued[kind] as usize] = index as u32;
-                self.queued[kind] += 1;
+        let bytes: usize = pending
+            .iter()
+            .filter(|event| event.result.is_ok())
+            .map(|event| event.end - event.start)
+            .sum();
+        if self.input_bytes + bytes > MAX_BATCH_INPUT_BYTES {
+            order.extend(0..pending.len() as u32);
+        } else {
+            // Where each registry entry's events start in `order`.
+            let mut next = 0;
+            for queued in &mut self.queued {
+                let count = *queued;
+                *queued = next;
+                next += count;
+            }
+            order.resize(next as usize, 0);
+            for (index, event) in pending.iter().enumerate() {
+                if let Ok((kind, _)) = event.result {
+                    order[self.queued[kind] as usize] = index as u32;
+                    self.queued[kind] += 1;
+                }
             }
         }
         self.queued.fill(0);
