@@ -233,7 +233,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "input_bytes": totals.input_bytes,
             "seconds": seconds,
             "convert_seconds": totals.convert_seconds,
-            "shared_seconds": totals.shared_seconds,
+            // Timed in the arrow_json path only: null for the converter, not a zero.
+            "shared_seconds": (mode == "arrow_json").then_some(totals.shared_seconds),
             "events_per_second": totals.events as f64 / totals.convert_seconds,
             "mb_per_second": totals.input_bytes as f64 / totals.convert_seconds / 1e6,
             "output_bytes": totals.output_bytes,
