@@ -22,7 +22,7 @@ resource "aws_lambda_function" "converter" {
   role          = aws_iam_role.converter.arn
   package_type  = "Image"
   image_uri     = "${aws_ecr_repository.converter.repository_url}:${var.image_tag}"
-  architectures = [var.architecture]
+  architectures = [local.function_architecture]
   memory_size   = var.function_memory_mb
   timeout       = var.function_timeout_seconds
 

@@ -23,6 +23,11 @@ locals {
   # in the state ("" on an empty account), builds and pushes the image, then applies with the
   # new tag (docs/deploy.md, "No chicken-and-egg").
   deploy_function = var.image_tag != ""
+  # The function runs on its image's instruction set, which the tag names (scripts/deploy tags
+  # <commit>-<architecture>): after a change of var.architecture, the first apply keeps the
+  # running function on its old image and architecture, CodeBuild then switches both at once
+  # (buildspec.yml), and the next apply agrees. A tag without the suffix takes var.architecture.
+  function_architecture = try(regex("-(arm64|x86_64)$", var.image_tag)[0], var.architecture)
 
   # Where the converter writes: `<prefix>/<event_type>/v<version>/...` and `<prefix>/_rejected/`.
   lake_objects_arn  = "${aws_s3_bucket.lake.arn}/${var.lake_prefix}/*"

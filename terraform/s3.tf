@@ -112,8 +112,11 @@ resource "aws_s3_bucket_policy" "lake" {
   depends_on = [aws_s3_bucket_public_access_block.lake]
 }
 
-# Snowpipe auto-ingest: new Parquet files under the lake prefix (never the quarantine's NDJSON)
-# notify the pipe's queue, which Snowflake owns and allows S3 to send to.
+# Snowpipe auto-ingest: new Parquet files under the lake prefix and new quarantine NDJSON
+# files under its _rejected/ notify the account's Snowpipe queue (one per account, shared by
+# every pipe: each pipe loads only what its COPY's path and pattern match), which Snowflake
+# owns and allows S3 to send to. The two filters do not overlap (their suffixes differ), as S3
+# requires of rules for one event type.
 resource "aws_s3_bucket_notification" "snowpipe" {
   count  = var.snowpipe_sqs_arn == "" ? 0 : 1
   bucket = aws_s3_bucket.lake.id
@@ -124,5 +127,13 @@ resource "aws_s3_bucket_notification" "snowpipe" {
     events        = ["s3:ObjectCreated:*"]
     filter_prefix = "${var.lake_prefix}/"
     filter_suffix = ".parquet"
+  }
+
+  queue {
+    id            = "snowpipe-auto-ingest-quarantine"
+    queue_arn     = var.snowpipe_sqs_arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "${var.lake_prefix}/_rejected/"
+    filter_suffix = ".ndjson"
   }
 }

@@ -121,7 +121,7 @@ variable "max_event_bytes" {
 }
 
 variable "max_body_bytes" {
-  description = "MAX_BODY_BYTES: one message body over this many bytes is quarantined whole (the converter's default is 1048576). Must admit the queue's largest message."
+  description = "MAX_BODY_BYTES: one message body over this many bytes, counted after decompression for a zstd body, is quarantined whole (the converter's default is 1048576). Must admit the queue's largest message; producers that compress must pack at most this much NDJSON per body (the generator packs up to 1048576, so lowering this below that quarantines some of its bodies)."
   type        = number
   default     = 1048576
 

@@ -117,7 +117,14 @@ fn main() -> anyhow::Result<()> {
 
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        // At trace level the Lambda runtime logs every invocation's payload, i.e. the users'
+        // events, into CloudWatch; no log level of this function should do that.
+        .add_directive(
+            "lambda_runtime::layers::api_response=debug"
+                .parse()
+                .expect("a valid directive"),
+        );
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -142,11 +149,6 @@ async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             visibility_timeout,
             idle_exit,
         } => {
-            let client =
-                behavior_converter::queue::sqs_client(settings.endpoint_url.as_deref()).await;
-            let queue = SqsQueue::connect(client, &queue_url)
-                .await
-                .map_err(|e| anyhow::anyhow!("--queue-url / QUEUE_URL: {e}"))?;
             let options = PollOptions {
                 batch_size: batch_size as usize,
                 window: seconds("--window", window)?,
@@ -154,6 +156,20 @@ async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                 visibility: Duration::from_secs(visibility_timeout.max(1)),
                 idle_exit: idle_exit.map(|s| seconds("--idle-exit", s)).transpose()?,
             };
+            // The batch's first messages were received when gathering began; the first
+            // extension of their visibility comes half a timeout later at the earliest.
+            if options.window > options.visibility / 2 {
+                anyhow::bail!(
+                    "--window {window}: at most half of --visibility-timeout ({} s), or a batch's \
+                     first messages become visible again while it is still being gathered",
+                    options.visibility.as_secs()
+                );
+            }
+            let client =
+                behavior_converter::queue::sqs_client(settings.endpoint_url.as_deref()).await;
+            let queue = SqsQueue::connect(client, &queue_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("--queue-url / QUEUE_URL: {e}"))?;
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 wait_for_signal().await;

@@ -52,8 +52,10 @@ pub struct PollReport {
     pub queue_errors: usize,
 }
 
-/// Polls until `shutdown` turns true (the current batch is finished first) or the queue has
-/// been idle for `idle_exit`. `on_batch` sees every batch's report (runners log it).
+/// Polls until `shutdown` turns true or the queue has been idle for `idle_exit`. A batch
+/// being gathered or processed when shutdown comes is finished first: its messages are already
+/// invisible, and abandoning them would cost each a receive towards the dead-letter queue.
+/// `on_batch` sees every batch's report (runners log it).
 pub async fn poll<Q: Queue>(
     queue: &Q,
     handler: &Handler,
@@ -68,48 +70,69 @@ pub async fn poll<Q: Queue>(
         if *shutdown.borrow() {
             return report;
         }
-        let gathered = tokio::select! {
-            gathered = gather(queue, options, &mut report) => gathered,
-            _ = shutdown.changed() => return report,
-        };
-        let batch = match gathered {
-            Ok(batch) => batch,
+        let gathered = match gather(queue, options, &mut report, &mut shutdown).await {
+            Ok(gathered) => gathered,
             Err(error) => {
                 tracing::warn!(error, "receiving from the queue failed; retrying");
                 report.queue_errors += 1;
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => return report,
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(20));
                 continue;
             }
         };
         backoff = Duration::from_millis(100);
-        if batch.is_empty() {
-            if options
+        if !gathered.messages.is_empty() {
+            let batch_report = process(queue, handler, options, &gathered, &mut report).await;
+            on_batch(&batch_report);
+            report.batches += 1;
+            report.total.add(&batch_report);
+            idle_since = Instant::now();
+        }
+        if gathered.stopping {
+            return report;
+        }
+        if gathered.messages.is_empty()
+            && options
                 .idle_exit
                 .is_some_and(|idle| idle_since.elapsed() >= idle)
-            {
-                return report;
-            }
-            continue;
+        {
+            return report;
         }
-        let batch_report = process(queue, handler, options, &batch, &mut report).await;
-        on_batch(&batch_report);
-        report.batches += 1;
-        report.total.add(&batch_report);
-        idle_since = Instant::now();
     }
 }
 
+/// A gathered batch.
+struct Gathered {
+    messages: Vec<Received>,
+    /// When the receive that returned the first message was sent: the batch's visibility
+    /// timeout runs from (at the latest) then.
+    since: Instant,
+    /// Shutdown came while gathering: process what there is, then stop.
+    stopping: bool,
+}
+
 /// One batch, gathered like the event source mapping does. Empty when the queue stayed empty
-/// for one long poll (or the idle limit).
+/// for one long poll (or the idle limit), or shutdown came first.
 async fn gather<Q: Queue>(
     queue: &Q,
     options: &PollOptions,
     report: &mut PollReport,
-) -> Result<Vec<Received>, String> {
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<Gathered, String> {
     let mut batch: Vec<Received> = Vec::new();
     let mut bytes = 0;
     let mut first_at = None;
+    let mut since = Instant::now();
+    let done = |messages, since, stopping| {
+        Ok(Gathered {
+            messages,
+            since,
+            stopping,
+        })
+    };
     loop {
         let wait = match first_at {
             None => options
@@ -118,7 +141,12 @@ async fn gather<Q: Queue>(
             Some(first) => options.window.saturating_sub(Instant::now() - first),
         };
         let want = (options.batch_size - batch.len()).min(10);
-        let got = match queue.receive(want, wait, options.visibility).await {
+        let asked = Instant::now();
+        let received = tokio::select! {
+            received = queue.receive(want, wait, options.visibility) => received,
+            _ = shutdown.changed() => return done(batch, since, true),
+        };
+        let got = match received {
             Ok(got) => got,
             // Keep what was gathered: those messages are invisible and must be processed.
             Err(error) if !batch.is_empty() => {
@@ -127,12 +155,15 @@ async fn gather<Q: Queue>(
                     "receiving from the queue failed; processing what we have"
                 );
                 report.queue_errors += 1;
-                return Ok(batch);
+                return done(batch, since, false);
             }
             Err(error) => return Err(error),
         };
         if got.is_empty() && first_at.is_none() {
-            return Ok(batch);
+            return done(batch, since, false);
+        }
+        if first_at.is_none() {
+            since = asked;
         }
         first_at.get_or_insert_with(Instant::now);
         bytes += got.iter().map(|r| r.message.body.len()).sum::<usize>();
@@ -144,7 +175,7 @@ async fn gather<Q: Queue>(
             || window_over
             || (drained && options.window.is_zero())
         {
-            return Ok(batch);
+            return done(batch, since, false);
         }
     }
 }
@@ -154,17 +185,20 @@ async fn process<Q: Queue>(
     queue: &Q,
     handler: &Handler,
     options: &PollOptions,
-    batch: &[Received],
+    gathered: &Gathered,
     report: &mut PollReport,
 ) -> BatchReport {
+    let batch = &gathered.messages;
     let messages: Vec<Message> = batch.iter().map(|r| r.message.clone()).collect();
     let receipts: Vec<String> = batch.iter().map(|r| r.receipt.clone()).collect();
     let handling = handler.handle(&messages);
     tokio::pin!(handling);
-    // Extend at half the visibility timeout, counted from now: the gathering window is far
-    // shorter than the timeout (the infrastructure enforces it), so nothing expired yet.
-    let period = (options.visibility / 2).max(Duration::from_secs(1));
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    // Extend every half visibility timeout, counted from the first receive (at once if
+    // gathering took longer than that): the runners hold the window to at most half the
+    // timeout, so nothing has expired yet.
+    let period = (options.visibility / 2).max(Duration::from_millis(100));
+    let first = tokio::time::Instant::from_std(gathered.since) + period;
+    let mut ticker = tokio::time::interval_at(first, period);
     let batch_report = loop {
         tokio::select! {
             done = &mut handling => break done,

@@ -8,7 +8,7 @@ CREATE STORAGE INTEGRATION IF NOT EXISTS behavior_lake_integration
   TYPE = EXTERNAL_STAGE
   STORAGE_PROVIDER = 'S3'
   ENABLED = TRUE
-  STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/behavior-snowflake-lake'
+  STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/behavior-snowflake-read'
   STORAGE_ALLOWED_LOCATIONS = ('s3://behavior-lake/events/');
 
 CREATE SCHEMA IF NOT EXISTS behavior_raw;

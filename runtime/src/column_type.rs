@@ -10,7 +10,7 @@ use rand::RngExt;
 use serde::Serialize;
 
 use crate::column::{BoolColumn, Column, ListColumn, PrimitiveColumn, Utf8Column};
-use crate::decoder::{Decoder, Peek};
+use crate::decoder::{Decoder, Peek, exact_integer};
 use crate::descriptor::{FieldDesc, Rules};
 use crate::error::{DecodeError, ErrorKind};
 use crate::fake::Faker;
@@ -274,18 +274,15 @@ impl ColumnType for u64 {
                 let value = std::str::from_utf8(text)
                     .ok()
                     .and_then(|t| t.parse::<u64>().ok());
-                let Some(value) = value else {
-                    let text = String::from_utf8_lossy(text);
-                    return Err(if text.contains(['.', 'e', 'E']) {
-                        DecodeError::new(
-                            ErrorKind::WrongType,
-                            format!("expected an integer, found {text}"),
-                        )
-                    } else {
-                        out_of_range(format!("{text} does not fit u64"))
-                    });
-                };
-                value
+                match value {
+                    Some(value) => value,
+                    None => u64::try_from(exact_integer(text)?).map_err(|_| {
+                        out_of_range(format!(
+                            "{} does not fit u64",
+                            String::from_utf8_lossy(text)
+                        ))
+                    })?,
+                }
             }
         };
         check_number(value as f64, rules)?;
@@ -443,7 +440,7 @@ impl ColumnType for Timestamp {
             return Err(DecodeError::new(
                 ErrorKind::InvalidFormat,
                 format!(
-                    "{text:?} is not an RFC 3339 date-time such as 2026-01-31T12:00:00.000000Z"
+                    "{text:?} is not an RFC 3339 date-time in years 0001 to 9999 UTC, such as 2026-01-31T12:00:00.000000Z"
                 ),
             ));
         };
@@ -479,7 +476,7 @@ impl ColumnType for Date {
         let Some(value) = Date::parse(text) else {
             return Err(DecodeError::new(
                 ErrorKind::InvalidFormat,
-                format!("{text:?} is not a date such as 2026-01-31"),
+                format!("{text:?} is not a date in years 0001 to 9999, such as 2026-01-31"),
             ));
         };
         column.push(value.0);
@@ -930,9 +927,23 @@ mod tests {
         assert_eq!(count("0").unwrap(), 0);
         assert_eq!(count("42").unwrap(), 42);
         assert_eq!(count("18446744073709551615").unwrap(), i128::from(u64::MAX));
-        for bad in ["-1", "1.5", "1e3", "18446744073709551616", "01"] {
+        for bad in [
+            "-1",
+            "1.5",
+            "1e-3",
+            "18446744073709551616",
+            "1.8446744073709551616e19",
+            "01",
+        ] {
             assert!(count(bad).is_err(), "{bad}");
         }
+        // JSON Schema integers with a fraction or an exponent.
+        assert_eq!(count("1e3").unwrap(), 1000);
+        assert_eq!(count("2.0").unwrap(), 2);
+        assert_eq!(
+            count("1.8446744073709551615e19").unwrap(),
+            i128::from(u64::MAX)
+        );
     }
 
     #[test]
@@ -1011,9 +1022,12 @@ mod tests {
         );
         assert_eq!(int("9223372036854775807").unwrap().0, i64::MAX);
         assert_eq!(int("-9223372036854775808").unwrap().0, i64::MIN);
-        for bad in ["01", "-", "1.5", "1e3", "9223372036854775808", "-01"] {
+        for bad in ["01", "-", "1.5", "9223372036854775808", "9.3e18", "-01"] {
             assert!(int(bad).is_err(), "{bad}");
         }
+        // JSON Schema integers with a fraction or an exponent.
+        assert_eq!(int("1e3,").unwrap(), (1000, 3));
+        assert_eq!(int("-2.0}").unwrap(), (-2, 4));
     }
 
     #[test]

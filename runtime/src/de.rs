@@ -148,8 +148,11 @@ pub fn deserialize_event<'de, E: Event, D: Deserializer<'de>>(
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let Text(text) = Text::deserialize(deserializer)?;
-        Timestamp::parse(&text)
-            .ok_or_else(|| de::Error::custom(format_args!("{text:?} is not an RFC 3339 date-time")))
+        Timestamp::parse(&text).ok_or_else(|| {
+            de::Error::custom(format_args!(
+                "{text:?} is not an RFC 3339 date-time in years 0001 to 9999 UTC"
+            ))
+        })
     }
 }
 

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use crate::error::{DecodeError, ErrorKind};
+use crate::types::{Decimal, DecimalError};
 
 /// Deepest nesting of arrays and objects the decoder walks into. Declared event shapes need 3;
 /// anything past this limit is rejected as `too_deep` before it can cost stack or time.
@@ -249,13 +250,8 @@ impl<'j> Decoder<'j> {
         let integral = self.number()?;
         let text = &self.input[start..self.pos];
         if !integral {
-            return Err(DecodeError::new(
-                ErrorKind::WrongType,
-                format!(
-                    "expected an integer, found {}",
-                    String::from_utf8_lossy(text)
-                ),
-            ));
+            let value = exact_integer(text)?;
+            return i64::try_from(value).map_err(|_| out_of_range(text));
         }
         let (negative, digits) = match text.split_first() {
             Some((b'-', rest)) => (true, rest),
@@ -941,6 +937,26 @@ fn classify(input: &[u8], pos: usize, non_ascii: bool) -> (usize, Special) {
     (pos, special)
 }
 
+/// The value of JSON number text with a fraction or an exponent, when it is an integer
+/// (`2.0`, `1e3`, `2.50e1`): JSON Schema's `integer` is a number with no fractional part,
+/// however it is spelled, and producers that hold counts in floats (Python, Go's `float64`)
+/// write them so. Read exactly, never through `f64`.
+#[cold]
+pub fn exact_integer(text: &[u8]) -> Result<i128, DecodeError> {
+    Decimal::<38, 0>::parse(text)
+        .map(Decimal::units)
+        .map_err(|error| match error {
+            DecimalError::TooManyDigits => out_of_range(text),
+            DecimalError::TooManyDecimals | DecimalError::NotANumber => DecodeError::new(
+                ErrorKind::WrongType,
+                format!(
+                    "expected an integer, found {}",
+                    String::from_utf8_lossy(text)
+                ),
+            ),
+        })
+}
+
 #[cold]
 fn out_of_range(text: &[u8]) -> DecodeError {
     DecodeError::new(
@@ -1020,6 +1036,27 @@ mod tests {
             ErrorKind::OutOfRange
         );
         assert_eq!(int("1.5").unwrap_err().kind, ErrorKind::WrongType);
+        // JSON Schema's integers, however spelled; read exactly.
+        for (json, value) in [
+            ("2.0", 2),
+            ("1e3", 1000),
+            ("2.50e1", 25),
+            ("-0.0", 0),
+            ("1500e-3", 1),
+            ("9.223372036854775807e18", i64::MAX),
+        ] {
+            assert_eq!(
+                int(json).ok(),
+                Some(value).filter(|_| json != "1500e-3"),
+                "{json}"
+            );
+        }
+        assert_eq!(int("1500e-3").unwrap_err().kind, ErrorKind::WrongType);
+        assert_eq!(int("1e19").unwrap_err().kind, ErrorKind::OutOfRange);
+        assert_eq!(
+            int("1e-99999999999").unwrap_err().kind,
+            ErrorKind::WrongType
+        );
         for bad in ["01", "-", "1.", "1e", "+1", ".5"] {
             assert_eq!(
                 int(bad).unwrap_err().kind,

@@ -14,7 +14,10 @@ use crate::record::{EventBuilder, EventKind};
 /// Every registered event type and version.
 pub struct Registry {
     kinds: Vec<&'static dyn EventKind>,
-    /// `(event_type, version, index, only version of its type)` per entry, for dispatch.
+    /// `(event_type, version, index, v1 alone)` per entry, for dispatch: "v1 alone" when the
+    /// entry is version 1 and its type's only version, so that an event naming no version
+    /// right after its type can be decoded as it without a scan (a version further on is
+    /// checked by the event's own decoder).
     entries: Vec<(&'static str, u32, usize, bool)>,
 }
 
@@ -44,12 +47,12 @@ impl Registry {
             .enumerate()
             .map(|(index, kind)| {
                 let d = kind.descriptor();
-                let only = kinds
+                let alone = kinds
                     .iter()
                     .filter(|k| k.descriptor().event_type == d.event_type)
                     .count()
                     == 1;
-                (d.event_type, d.version, index, only)
+                (d.event_type, d.version, index, alone && d.version == 1)
             })
             .collect();
         Ok(Self {
@@ -74,29 +77,32 @@ impl Registry {
         self.kinds.is_empty()
     }
 
-    /// The index of `event_type` at `version`; `None` for the version means "the only one
-    /// registered, else 1".
+    /// The index of `event_type` at `version`; `None` for the version means 1, as on the wire
+    /// (even when the type's only registered version is another: an event that names no
+    /// version was written for version 1).
     pub fn find(&self, event_type: &str, version: Option<u32>) -> Result<usize, DecodeError> {
-        let mut only = None;
         let mut count = 0;
         for (index, kind) in self.kinds.iter().enumerate() {
             let d = kind.descriptor();
             if d.event_type == event_type {
                 count += 1;
-                only = Some(index);
                 if version.unwrap_or(1) == d.version {
                     return Ok(index);
                 }
             }
         }
-        match (count, version) {
-            (1, None) => Ok(only.unwrap_or_default()),
-            (0, _) => Err(self.unknown_type(event_type)),
-            (_, version) => Err(DecodeError::new(
+        match count {
+            0 => Err(self.unknown_type(event_type)),
+            _ => Err(DecodeError::new(
                 ErrorKind::UnknownEventType,
                 format!(
-                    "{event_type} has no registered schema_version {}; registered: {}",
+                    "{event_type} has no registered schema_version {}{}; registered: {}",
                     version.unwrap_or(1),
+                    if version.is_none() {
+                        " (an event without schema_version is version 1)"
+                    } else {
+                        ""
+                    },
                     self.versions(event_type)
                 ),
             )
@@ -159,7 +165,7 @@ impl Registry {
                 let version = read_version(&mut decoder)?;
                 return self.find(event_type, Some(version));
             }
-            if self.has_one_version(event_type) {
+            if self.only_version_is_1(event_type) {
                 return self.find(event_type, None);
             }
         }
@@ -167,14 +173,15 @@ impl Registry {
     }
 
     /// The common case without parsing: the event starts with
-    /// `{"event_type":"<name>"` (then `,"schema_version":<n>` or a single registered version).
+    /// `{"event_type":"<name>"` (then `,"schema_version":<n>`, or nothing when version 1 is the
+    /// type's only one).
     /// `None` sends the event down the general path, which also reports errors.
     #[inline]
     fn dispatch_compact(&self, json: &[u8]) -> Option<usize> {
         let rest = json.strip_prefix(b"{\"event_type\":\"")?;
         // The version after the name, read once: `Some(None)` when the event names none.
         let mut version: Option<Option<u32>> = None;
-        for &(event_type, v, index, only) in &self.entries {
+        for &(event_type, v, index, v1_alone) in &self.entries {
             // A registered name followed by the closing quote: checking the quote first rules
             // out most names by length alone, with no scan of the input. Names are snake_case
             // (the derive checks), so their bytes are the string.
@@ -186,18 +193,19 @@ impl Registry {
                 Some(version) => version,
                 None => *version.insert(compact_version(&rest[len + 1..])?),
             };
-            if version.map_or(only, |version| version == v) {
+            if version.map_or(v1_alone, |version| version == v) {
                 return Some(index);
             }
         }
         None
     }
 
-    fn has_one_version(&self, event_type: &str) -> bool {
-        self.descriptors()
+    fn only_version_is_1(&self, event_type: &str) -> bool {
+        let mut versions = self
+            .descriptors()
             .filter(|d| d.event_type == event_type)
-            .count()
-            == 1
+            .map(|d| d.version);
+        versions.next() == Some(1) && versions.next().is_none()
     }
 
     /// Reads every top-level key to find the envelope (keys in any order).
@@ -649,7 +657,7 @@ impl<'r> BatchDecoder<'r> {
         if !lines.rest.is_empty()
             && let Err(error) = &outcome
             && error.kind == ErrorKind::MalformedJson
-            && let Ok((kind, row)) = self.decode_event(text.trim_ascii())
+            && let Ok((kind, row)) = self.decode_event(trim_json_whitespace(text))
         {
             return report(Outcome::Accepted { kind, row });
         }

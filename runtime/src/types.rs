@@ -3,8 +3,10 @@
 //!
 //! Each keeps the representation Arrow and Parquet store (so appending is a copy) and parses and
 //! formats its wire text without allocating, because both sit on the converter's and the
-//! generator's hot paths. Uncommon spellings (offsets other than `Z`, odd fraction lengths) fall
-//! back to chrono.
+//! generator's hot paths. Timestamps are read by RFC 3339's grammar itself, not chrono's
+//! `parse_from_rfc3339`, which also takes a space for `T`, a Unicode minus in the offset and a
+//! leap second (moved into the next minute): values the published JSON Schema's `date-time`
+//! refuses would otherwise land in the lake. chrono stays the tests' reference for the instant.
 
 use std::fmt;
 
@@ -15,6 +17,10 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// Microseconds in a UTC day (Parquet timestamps count microseconds; UTC has no leap seconds
 /// in them).
 pub const MICROS_PER_DAY: i64 = MICROS_PER_SECOND * SECONDS_PER_DAY;
+/// Days from 1970-01-01 to 0001-01-01, the first day a four-digit year can name.
+const MIN_DAY: i64 = -719_162;
+/// Days from 1970-01-01 to 10000-01-01, the first day after the last one it can name.
+const END_DAY: i64 = 2_932_897;
 
 /// An instant in UTC with microsecond precision: what Parquet stores as
 /// `INT64 TIMESTAMP(MICROS, isAdjustedToUTC = true)` and Snowflake loads losslessly.
@@ -22,6 +28,10 @@ pub const MICROS_PER_DAY: i64 = MICROS_PER_SECOND * SECONDS_PER_DAY;
 /// On the wire it is RFC 3339 text. Any offset is accepted on input and normalised to UTC;
 /// output is always `YYYY-MM-DDTHH:MM:SS.ffffffZ`. Epoch numbers are rejected on purpose: a bare
 /// number cannot say whether it counts seconds, milliseconds or microseconds.
+///
+/// Only instants from 0001-01-01 to 9999-12-31 in UTC are accepted: outside it the canonical
+/// text (and the lake's `event_date=YYYY-MM-DD` partition) would need more than four digits
+/// for the year, and two far-apart days could share a partition key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub i64);
 
@@ -39,9 +49,15 @@ impl Timestamp {
         Date(self.0.div_euclid(MICROS_PER_DAY) as i32)
     }
 
-    /// Parses RFC 3339 text; `None` when it is not a valid date-time or is out of range.
+    /// Earliest instant accepted: 0001-01-01T00:00:00Z.
+    pub const MIN: Self = Self(MIN_DAY * MICROS_PER_DAY);
+    /// Latest instant accepted: 9999-12-31T23:59:59.999999Z.
+    pub const MAX: Self = Self(END_DAY * MICROS_PER_DAY - 1);
+
+    /// Parses RFC 3339 text (the `date-time` of its section 5.6); `None` when it is not one or
+    /// is outside [`Timestamp::MIN`]..=[`Timestamp::MAX`].
     pub fn parse(text: &str) -> Option<Self> {
-        parse_fast(text.as_bytes()).or_else(|| parse_slow(text))
+        parse_fast(text.as_bytes()).or_else(|| parse_general(text.as_bytes()))
     }
 
     /// Parses RFC 3339 text of exactly `N` bytes in the `Z` form [`Timestamp::format`] writes,
@@ -105,7 +121,7 @@ impl Date {
         let year = digits(&b[0..4])? as i64;
         let month = digits(&b[5..7])?;
         let day = digits(&b[8..10])?;
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
         Some(Self(days_from_civil(year, month, day) as i32))
@@ -294,13 +310,7 @@ fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalE
         _ => (false, text),
     };
     let (mantissa, exponent) = match rest.iter().position(|&c| c == b'e' || c == b'E') {
-        Some(at) => {
-            let exp = std::str::from_utf8(&rest[at + 1..])
-                .ok()
-                .and_then(|e| e.parse::<i32>().ok())
-                .ok_or(DecimalError::NotANumber)?;
-            (&rest[..at], exp)
-        }
+        Some(at) => (&rest[..at], parse_exponent(&rest[at + 1..])?),
         None => (rest, 0),
     };
     let (int_part, frac_part) = match mantissa.iter().position(|&c| c == b'.') {
@@ -310,10 +320,18 @@ fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalE
     if int_part.is_empty() || !int_part.iter().chain(frac_part).all(u8::is_ascii_digit) {
         return Err(DecimalError::NotANumber);
     }
+    // Trailing zeros carry no value (1.50 fits a scale of 1, and 1.000… with forty zeros has
+    // one significant digit): drop them and count them off the decimals.
+    let zeros = |part: &[u8]| part.iter().rev().take_while(|&&c| c == b'0').count();
+    let mut trailing = zeros(frac_part);
+    if trailing == frac_part.len() {
+        trailing += zeros(int_part);
+    }
+    let kept = int_part.len() + frac_part.len() - trailing;
     // Digits of the number as an integer, and the power of ten that scales it back.
     let mut units: i128 = 0;
     let mut significant = 0u32;
-    for &c in int_part.iter().chain(frac_part) {
+    for &c in int_part.iter().chain(frac_part).take(kept) {
         if significant > 0 || c != b'0' {
             significant += 1;
         }
@@ -326,14 +344,8 @@ fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalE
         // Zero fits any scale, whatever its exponent (`0e-999`, `0.000e5`).
         return Ok(0);
     }
-    // i64: exponents come from the input and may be anywhere in i32.
-    let mut decimals = frac_part.len() as i64 - i64::from(exponent);
-    // Trailing zeros past the scale carry no value: 1.50 fits a scale of 1. A non-zero value
-    // has at most 38 digits, so this runs at most 38 times.
-    while decimals > i64::from(scale) && units % 10 == 0 {
-        units /= 10;
-        decimals -= 1;
-    }
+    // i64: the exponent is held to ±10^15 and the lengths are those of the input.
+    let decimals = frac_part.len() as i64 - trailing as i64 - exponent;
     if decimals > i64::from(scale) {
         return Err(DecimalError::TooManyDecimals);
     }
@@ -347,6 +359,24 @@ fn parse_decimal(text: &[u8], precision: u8, scale: u8) -> Result<i128, DecimalE
         return Err(DecimalError::TooManyDigits);
     }
     Ok(if negative { -units } else { units })
+}
+
+/// An exponent's digits with their sign, held to ±10^15: far past any scale or precision, so
+/// the caller's verdict (too many decimals or digits, or zero) is the same as for the exact
+/// value, and no exponent the input can spell is mistaken for "not a number".
+fn parse_exponent(text: &[u8]) -> Result<i64, DecimalError> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(DecimalError::NotANumber);
+    }
+    let magnitude = digits.iter().fold(0i64, |acc, &c| {
+        (acc * 10 + i64::from(c - b'0')).min(1_000_000_000_000_000)
+    });
+    Ok(if negative { -magnitude } else { magnitude })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, the only shape producers normally send.
@@ -384,14 +414,68 @@ fn parse_fast(b: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
+    // Year 0000 is the only out-of-range instant a `Z` form can spell.
+    if year == 0 {
+        return None;
+    }
     let days = days_from_civil(year, month, day);
     let secs = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second);
     Some(Timestamp(secs * MICROS_PER_SECOND + micros))
 }
 
-fn parse_slow(text: &str) -> Option<Timestamp> {
-    let parsed = chrono::DateTime::parse_from_rfc3339(text).ok()?;
-    Some(Timestamp(parsed.timestamp_micros()))
+/// Any RFC 3339 `date-time`: `T` or `t`, a fraction of any length (truncated below a
+/// microsecond), and `Z`, `z` or a numeric offset `±HH:MM`. Nothing looser: no space for `T`,
+/// no offset without its colon, no leap second (a Parquet timestamp has none to store).
+fn parse_general(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits(&b[0..4])? as i64;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let (hour, minute, second) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut micros = 0;
+    if let [b'.', fraction @ ..] = rest {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let kept = &fraction[..n.min(6)];
+        micros = i64::from(digits(kept)?) * 10i64.pow(6 - kept.len() as u32);
+        rest = &fraction[n..];
+    }
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (hours, minutes) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i64::from(hours * 3600 + minutes * 60);
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second) - offset;
+    let instant = Timestamp(secs * MICROS_PER_SECOND + micros);
+    (Timestamp::MIN..=Timestamp::MAX)
+        .contains(&instant)
+        .then_some(instant)
 }
 
 #[inline(always)]
@@ -460,8 +544,54 @@ mod tests {
         ] {
             let ts = Timestamp::parse(text).unwrap();
             assert_eq!(ts.to_string(), text);
-            assert_eq!(Some(ts), parse_slow(text), "{text}");
+            assert_eq!(Some(ts), parse_general(text.as_bytes()), "{text}");
+            assert_eq!(ts.micros(), chrono_micros(text), "{text}");
         }
+    }
+
+    fn chrono_micros(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_micros()
+    }
+
+    #[test]
+    fn the_general_parser_reads_every_rfc3339_spelling_as_chrono_does() {
+        for text in [
+            "2026-01-01T12:00:00.5+02:00",
+            "2026-01-01t12:00:00z",
+            "2026-01-01T12:00:00-00:00",
+            "2026-01-01T00:30:00+01:00",
+            "2026-12-31T23:30:00-23:59",
+            "2026-01-01T12:00:00.1234567891234Z",
+            "2026-01-01T12:00:00.000000999-05:30",
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T00:59:00-00:59",
+            "9999-12-31T23:59:59.999999Z",
+            "9999-12-31T23:59:59.9999999+00:00",
+        ] {
+            let parsed = Timestamp::parse(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(parsed.micros(), chrono_micros(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn instants_outside_years_1_to_9999_utc_are_rejected() {
+        // Either of the first two would print, and partition, as a year that wraps around.
+        for text in [
+            "0000-01-01T12:00:00Z",
+            "0000-12-31T23:59:59.999999Z",
+            "0001-01-01T00:00:00+00:01",
+            "9999-12-31T23:30:00-01:00",
+            "9999-12-31T23:59:59.999999-00:01",
+        ] {
+            assert_eq!(Timestamp::parse(text), None, "{text}");
+        }
+        assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00.000000Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59.999999Z");
+        assert_eq!(Date::parse("0000-01-01"), None);
+        assert_eq!(Timestamp::MIN.date(), Date::parse("0001-01-01").unwrap());
+        assert_eq!(Timestamp::MAX.date(), Date::parse("9999-12-31").unwrap());
     }
 
     #[test]
@@ -480,6 +610,19 @@ mod tests {
             "2026-13-01T00:00:00Z",
             "2026-01-01T24:00:00Z",
             "2026-01-01 00:00:00",
+            // Spellings chrono accepts and RFC 3339 does not: a space for `T`, a leap second
+            // (chrono moves it into the next minute), a Unicode minus, no colon in the offset.
+            "2026-01-01 10:00:00Z",
+            "2026-01-01T10:15:60Z",
+            "2026-01-01T10:00:00\u{2212}05:00",
+            "2026-01-01T10:00:00+0500",
+            "2026-01-01T10:00:00+05",
+            "2026-01-01T10:00:00+24:00",
+            "2026-01-01T10:00:00+05:60",
+            "2026-01-01T10:00:00.Z",
+            "2026-01-01T10:00:00",
+            "2026-01-01T10:00:00Z ",
+            "+2026-01-01T10:00:00Z",
             "1700000000",
             "",
         ] {
@@ -520,6 +663,27 @@ mod tests {
             Money::parse(b"1e2147483647"),
             Err(DecimalError::TooManyDigits)
         );
+        // Exponents past i32 are still numbers, with the same verdicts.
+        assert_eq!(Money::parse(b"0e99999999999"), Ok(Money::from_units(0)));
+        assert_eq!(
+            Money::parse(b"1e-99999999999"),
+            Err(DecimalError::TooManyDecimals)
+        );
+        assert_eq!(
+            Money::parse(b"1e+99999999999"),
+            Err(DecimalError::TooManyDigits)
+        );
+        // Trailing zeros are not significant digits, wherever they sit.
+        let one = format!("1.{}", "0".repeat(40));
+        assert_eq!(Money::parse(one.as_bytes()), Ok(Money::from_units(100)));
+        let hundred = format!("1{}e-40", "0".repeat(42));
+        assert_eq!(
+            Money::parse(hundred.as_bytes()),
+            Ok(Money::from_units(10_000))
+        );
+        assert_eq!(Money::parse(b"1500e-3"), Ok(Money::from_units(150)));
+        assert_eq!(Money::parse(b"0.0500"), Ok(Money::from_units(5)));
+        assert_eq!(Money::parse(b"10.00e-1"), Ok(Money::from_units(100)));
         assert_eq!(Money::from_units(5).to_string(), "0.05");
     }
 

@@ -501,6 +501,16 @@ fn a_pretty_printed_single_event_and_out_of_order_envelopes_decode() {
     let pretty = serde_json::to_vec_pretty(&event).unwrap();
     let counts = decoder.decode_body(&pretty, |_| {});
     assert_eq!((counts.received, counts.accepted), (1, 1));
+    // Form feed is not JSON whitespace (serde_json rejects it too), around a pretty-printed
+    // event as anywhere else.
+    for padded in [
+        [&b"\x0c"[..], &pretty].concat(),
+        [&pretty[..], b"\x0c"].concat(),
+    ] {
+        assert!(serde_json::from_slice::<Value>(&padded).is_err());
+        let counts = decoder.decode_body(&padded, |_| {});
+        assert_eq!(counts.accepted, 0, "{}", String::from_utf8_lossy(&padded));
+    }
     // event_type last, schema_version absent.
     let mut map = fake("search");
     let event_type = map.remove("event_type").unwrap();

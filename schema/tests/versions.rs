@@ -80,6 +80,34 @@ fn events_dispatch_on_schema_version() {
     assert_eq!(rows, vec![(1, 2), (2, 2)]);
 }
 
+/// Version 1 retired, only version 2 registered: an event without `schema_version` was still
+/// written for version 1, so it is rejected, not decoded as version 2.
+#[test]
+fn an_absent_version_means_1_even_when_only_version_2_is_registered() {
+    let registry = Registry::new(&[&Kind::<SignupV2>::NEW]).unwrap();
+    let mut decoder = BatchDecoder::new(&registry, Limits::default(), 8);
+    let bodies: [&[u8]; 4] = [
+        br#"{"event_type":"signup","email":"a@x","plan":"pro"}"#,
+        br#"{"email":"b@x","plan":"pro","event_type":"signup"}"#,
+        br#"{"event_type":"signup","schema_version":2,"email":"c@x","plan":"pro"}"#,
+        br#"{"event_type":"signup","email":"d@x","plan":"pro","schema_version":2}"#,
+    ];
+    let mut outcomes = Vec::new();
+    for body in bodies {
+        decoder.decode_body(body, |o| {
+            outcomes.push(match o {
+                Outcome::Accepted { .. } => Ok(()),
+                Outcome::Rejected { error, .. } => {
+                    assert!(error.message.contains("without schema_version"), "{error}");
+                    Err((error.kind, error.path()))
+                }
+            })
+        });
+    }
+    let missing = Err((ErrorKind::UnknownEventType, "$.schema_version".to_string()));
+    assert_eq!(outcomes, [missing.clone(), missing, Ok(()), Ok(())]);
+}
+
 #[test]
 fn a_version_registered_twice_is_refused() {
     let error = Registry::new(&[&Kind::<SignupV1>::NEW, &Kind::<SignupV1>::NEW])

@@ -27,6 +27,12 @@ impl LocalLake {
     pub fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.root.join(key);
         let dir = path.parent().unwrap_or(&self.root);
+        // The directories this write creates, outermost first: their entries must reach the
+        // disk too, or a crash could lose a file the queue was already told is stored.
+        let created: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| *d != self.root && !d.exists())
+            .collect();
         std::fs::create_dir_all(dir)?;
         // Unique per process and write: two writers of one key never share a temp file.
         static WRITES: AtomicU64 = AtomicU64::new(0);
@@ -40,11 +46,28 @@ impl LocalLake {
             let mut file = std::fs::File::create(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
-            std::fs::rename(&tmp, &path)
+            std::fs::rename(&tmp, &path)?;
+            // The rename is durable once the directory holding it is synced, and a new
+            // directory once its parent is.
+            sync_dir(dir)?;
+            for new in &created {
+                sync_dir(new.parent().unwrap_or(&self.root))?;
+            }
+            Ok(())
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
         result
     }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    // Opening a directory read-only and syncing it is how POSIX persists its entries; other
+    // systems do not open directories, and their renames are durable as they are.
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
