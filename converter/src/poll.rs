@@ -142,6 +142,9 @@ async fn gather<Q: Queue>(
         };
         let want = (options.batch_size - batch.len()).min(10);
         let asked = Instant::now();
+        // Dropping a receive SQS has just answered would strand its messages until their
+        // visibility timeout; that takes an answer in the instant shutdown comes, a smaller
+        // risk than outliving the runner's stop grace period waiting out a long poll.
         let received = tokio::select! {
             received = queue.receive(want, wait, options.visibility) => received,
             _ = shutdown.changed() => return done(batch, since, true),
@@ -199,6 +202,8 @@ async fn process<Q: Queue>(
     let period = (options.visibility / 2).max(Duration::from_millis(100));
     let first = tokio::time::Instant::from_std(gathered.since) + period;
     let mut ticker = tokio::time::interval_at(first, period);
+    // One extension for however many periods the gathering took, not one per period.
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let batch_report = loop {
         tokio::select! {
             done = &mut handling => break done,

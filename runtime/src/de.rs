@@ -3,6 +3,8 @@
 //! Not the converter's path (that decodes straight into Arrow columns); this is for programs
 //! and tests that want typed events. It applies the same envelope and unknown-field rules as the
 //! decoder, but not the declared value rules (bounds, lengths, patterns): those are the decoder's.
+//! Integers are serde's: `2.0` or `1e3`, which the decoder reads as JSON Schema integers, are
+//! refused here.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -12,9 +12,11 @@ use tokio::sync::watch;
 pub struct FaultProxy {
     pub url: String,
     failing: watch::Sender<bool>,
-    /// Connections accepted, and those answered with 503.
-    connections: Arc<AtomicUsize>,
+    /// Connections answered with 503.
     refused: Arc<AtomicUsize>,
+    /// Reads from the service that carried bytes back to a client: a client that got an
+    /// answer through the proxy has finished at least one request.
+    answers: Arc<AtomicUsize>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -31,17 +33,17 @@ impl FaultProxy {
             .expect("a loopback port for the proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let (failing, watcher) = watch::channel(false);
-        let connections = Arc::new(AtomicUsize::new(0));
         let refused = Arc::new(AtomicUsize::new(0));
+        let answers = Arc::new(AtomicUsize::new(0));
         let upstream = upstream.to_string();
         {
-            let (connections, refused) = (connections.clone(), refused.clone());
+            let (refused, answers) = (refused.clone(), answers.clone());
             runtime.spawn(async move {
                 while let Ok((client, _)) = listener.accept().await {
-                    connections.fetch_add(1, Ordering::Relaxed);
                     let mut watcher = watcher.clone();
                     let upstream = upstream.clone();
                     let refused = refused.clone();
+                    let answers = answers.clone();
                     tokio::spawn(async move {
                         if *watcher.borrow_and_update() {
                             refused.fetch_add(1, Ordering::Relaxed);
@@ -51,9 +53,24 @@ impl FaultProxy {
                         let Ok(server) = TcpStream::connect(&upstream).await else {
                             return;
                         };
-                        let (mut client, mut server) = (client, server);
+                        let (mut from_client, mut to_client) = client.into_split();
+                        let (mut from_server, mut to_server) = server.into_split();
+                        let requests = async {
+                            let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+                            let _ = to_server.shutdown().await;
+                        };
+                        let responses = async {
+                            let mut buffer = [0u8; 16 * 1024];
+                            while let Ok(n @ 1..) = from_server.read(&mut buffer).await {
+                                if to_client.write_all(&buffer[..n]).await.is_err() {
+                                    break;
+                                }
+                                answers.fetch_add(1, Ordering::Relaxed);
+                            }
+                            let _ = to_client.shutdown().await;
+                        };
                         tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = async { tokio::join!(requests, responses) } => {}
                             // Cut the connection the moment the service "goes down".
                             _ = watcher.wait_for(|failing| *failing) => {}
                         }
@@ -64,8 +81,8 @@ impl FaultProxy {
         FaultProxy {
             url: format!("http://127.0.0.1:{port}"),
             failing,
-            connections,
             refused,
+            answers,
             _runtime: runtime,
         }
     }
@@ -74,8 +91,9 @@ impl FaultProxy {
         let _ = self.failing.send(failing);
     }
 
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::Relaxed)
+    /// How many times the service's bytes reached a client (see the field).
+    pub fn answers(&self) -> usize {
+        self.answers.load(Ordering::Relaxed)
     }
 
     pub fn refused(&self) -> usize {

@@ -193,11 +193,11 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
         lake,
         &["--idle-exit", "6", "--visibility-timeout", "2"],
     );
-    // The converter checks the bucket at start-up, through the proxy: then the outage starts.
+    // The converter checks the bucket at start-up, through the proxy: once S3 has answered
+    // that check, the outage starts.
     wait_for(Duration::from_secs(30), "the converter to start", || {
-        proxy.connections() > 0
+        proxy.answers() > 0
     });
-    std::thread::sleep(Duration::from_millis(300));
     proxy.set_failing(true);
     let sent = generate(&moto, &queue, 3_000, 5, 0.0);
     assert_eq!(sent["report"]["events_sent"], 3_000);
@@ -234,11 +234,10 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
         "s3://lake/poison",
         &["--idle-exit", "8", "--visibility-timeout", "1"],
     );
-    let before = proxy.connections();
+    let before = proxy.answers();
     wait_for(Duration::from_secs(30), "the converter to start", || {
-        proxy.connections() > before
+        proxy.answers() > before
     });
-    std::thread::sleep(Duration::from_millis(300));
     proxy.set_failing(true);
     let sent = generate(&moto, &poison, 5, 9, 0.0);
     assert_eq!(sent["report"]["messages_sent"], 1);

@@ -27,12 +27,6 @@ impl LocalLake {
     pub fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.root.join(key);
         let dir = path.parent().unwrap_or(&self.root);
-        // The directories this write creates, outermost first: their entries must reach the
-        // disk too, or a crash could lose a file the queue was already told is stored.
-        let created: Vec<&Path> = dir
-            .ancestors()
-            .take_while(|d| *d != self.root && !d.exists())
-            .collect();
         std::fs::create_dir_all(dir)?;
         // Unique per process and write: two writers of one key never share a temp file.
         static WRITES: AtomicU64 = AtomicU64::new(0);
@@ -47,11 +41,14 @@ impl LocalLake {
             file.write_all(bytes)?;
             file.sync_all()?;
             std::fs::rename(&tmp, &path)?;
-            // The rename is durable once the directory holding it is synced, and a new
-            // directory once its parent is.
-            sync_dir(dir)?;
-            for new in &created {
-                sync_dir(new.parent().unwrap_or(&self.root))?;
+            // The rename is durable once the directory holding it is synced, and a directory
+            // created for it (by this write or a concurrent one that may yet fail) once its
+            // parent is: sync every level up to the root before the queue hears "stored".
+            for level in dir.ancestors() {
+                sync_dir(level)?;
+                if level == self.root {
+                    break;
+                }
             }
             Ok(())
         })();
