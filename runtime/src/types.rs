@@ -379,54 +379,11 @@ fn parse_exponent(text: &[u8]) -> Result<i64, DecimalError> {
     Ok(if negative { -magnitude } else { magnitude })
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, the only shape producers normally send.
+/// The `YYYY-MM-DDTHH:MM:SS` every RFC 3339 date-time starts with (`T` in either case), as
+/// seconds since 1970-01-01T00:00:00 of that calendar; `None` when it is not a real date and
+/// time. The rest (fraction, offset) is the caller's.
 #[inline(always)]
-fn parse_fast(b: &[u8]) -> Option<Timestamp> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' || !matches!(b[b.len() - 1], b'Z' | b'z') {
-        return None;
-    }
-    let year = digits(&b[0..4])? as i64;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let (hour, minute, second) = (
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    );
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let micros = match &b[19..b.len() - 1] {
-        [] => 0,
-        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
-            let value = digits(frac)? as i64;
-            // Truncate below a microsecond, as Parquet's MICROS unit does.
-            match frac.len() {
-                n @ 1..=6 => value * 10i64.pow(6 - n as u32),
-                n => value / 10i64.pow(n as u32 - 6),
-            }
-        }
-        _ => return None,
-    };
-    // Year 0000 is the only out-of-range instant a `Z` form can spell.
-    if year == 0 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second);
-    Some(Timestamp(secs * MICROS_PER_SECOND + micros))
-}
-
-/// Any RFC 3339 `date-time`: `T` or `t`, a fraction of any length (truncated below a
-/// microsecond), and `Z`, `z` or a numeric offset `±HH:MM`. Nothing looser: no space for `T`,
-/// no offset without its colon, no leap second (a Parquet timestamp has none to store).
-fn parse_general(b: &[u8]) -> Option<Timestamp> {
+fn date_time_seconds(b: &[u8]) -> Option<i64> {
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
     }
@@ -447,6 +404,41 @@ fn parse_general(b: &[u8]) -> Option<Timestamp> {
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
+    let days = days_from_civil(year, month, day);
+    Some(days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, the only shape producers normally send.
+#[inline(always)]
+fn parse_fast(b: &[u8]) -> Option<Timestamp> {
+    let secs = date_time_seconds(b)?;
+    if !matches!(b[b.len() - 1], b'Z' | b'z') {
+        return None;
+    }
+    let micros = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+            let value = digits(frac)? as i64;
+            // Truncate below a microsecond, as Parquet's MICROS unit does.
+            match frac.len() {
+                n @ 1..=6 => value * 10i64.pow(6 - n as u32),
+                n => value / 10i64.pow(n as u32 - 6),
+            }
+        }
+        _ => return None,
+    };
+    // Year 0000 is the only out-of-range instant a `Z` form can spell.
+    if secs < MIN_DAY * SECONDS_PER_DAY {
+        return None;
+    }
+    Some(Timestamp(secs * MICROS_PER_SECOND + micros))
+}
+
+/// Any RFC 3339 `date-time`: `T` or `t`, a fraction of any length (truncated below a
+/// microsecond), and `Z`, `z` or a numeric offset `±HH:MM`. Nothing looser: no space for `T`,
+/// no offset without its colon, no leap second (a Parquet timestamp has none to store).
+fn parse_general(b: &[u8]) -> Option<Timestamp> {
+    let local = date_time_seconds(b)?;
     let mut rest = &b[19..];
     let mut micros = 0;
     if let [b'.', fraction @ ..] = rest {
@@ -470,8 +462,7 @@ fn parse_general(b: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
-    let secs = days * SECONDS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second) - offset;
+    let secs = local - offset;
     let instant = Timestamp(secs * MICROS_PER_SECOND + micros);
     (Timestamp::MIN..=Timestamp::MAX)
         .contains(&instant)
