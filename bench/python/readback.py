@@ -19,8 +19,14 @@ import pyarrow.parquet as pq
 
 def type_name(data_type):
     """The type as text, with 64-bit offsets counted as the same logical type (pandas writes
-    `large_string` for `string`)."""
-    return str(data_type).replace("large_string", "string").replace("large_list", "list")
+    `large_string` for `string`), and a list's element name (Arrow's `item`, the Parquet spec's
+    `element`) not counted as a type."""
+    return (
+        str(data_type)
+        .replace("large_string", "string")
+        .replace("large_list", "list")
+        .replace("list<item: ", "list<element: ")
+    )
 
 
 def parquet_files(root):

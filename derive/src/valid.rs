@@ -7,6 +7,8 @@ use crate::attr::Ctxt;
 
 /// Envelope keys every event has; a declared field cannot take them.
 const RESERVED: [&str; 2] = ["event_type", "schema_version"];
+/// The lake's hive partition column, which every warehouse table adds.
+const PARTITION: &str = "event_date";
 
 pub fn check(cx: &Ctxt, input: &Input) {
     match input {
@@ -59,6 +61,12 @@ fn check_struct(cx: &Ctxt, s: &Struct) {
                     "duplicate wire name {:?} (also field `{}`)",
                     field.wire_name, first.ident
                 ),
+            );
+        }
+        if s.derive == Derive::Event && field.wire_name == PARTITION {
+            cx.error_at(
+                field.wire_span,
+                "\"event_date\" is the lake's date partition (the UTC date of event_time), a column of every event table, and cannot be declared",
             );
         }
         if s.derive == Derive::Event && RESERVED.contains(&field.wire_name.as_str()) {

@@ -736,7 +736,10 @@ impl<T: ColumnType> ColumnType for Vec<T> {
 
     fn logical() -> Logical {
         Logical::List(Box::new(FieldDesc {
-            name: "item",
+            // The Parquet spec's name for a list's element (Arrow's default is `item`): the
+            // Arrow schema is written as is, and strict readers (Snowflake, Hive, Athena)
+            // expect `<list> / list / element`.
+            name: "element",
             doc: "",
             ty: T::logical(),
             nullable: T::NULLABLE,

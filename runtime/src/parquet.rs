@@ -29,7 +29,8 @@ pub const MAX_ROW_GROUP_ROWS: usize = 128 * 1024;
 ///   except on free-text and UUID columns (URLs, user agents, search queries, random ids,
 ///   `_message_id`), whose min and max prune nothing and cost a string comparison per value;
 /// - format 1.0 data pages, which every reader (Snowflake included) supports;
-/// - Arrow types kept as declared: timestamps stay INT64 TIMESTAMP(MICROS, UTC), never INT96.
+/// - Arrow types kept as declared: timestamps stay INT64 TIMESTAMP(MICROS, UTC), never INT96;
+///   lists name their element `element`, as the Parquet spec does (`Vec<T>` in the type table).
 pub fn writer_properties(descriptor: &EventDescriptor) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)

@@ -8,6 +8,13 @@ use memchr::memchr;
 
 use crate::decoder::Decoder;
 use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, SCHEMA_VERSION_KEY};
+
+/// The field the lake deduplicates by.
+const LAKE_ID: &str = "event_id";
+/// The field whose UTC date partitions the lake.
+const LAKE_TIME: &str = "event_time";
+/// The partition column the lake's paths and every warehouse table add.
+const LAKE_PARTITION: &str = "event_date";
 use crate::error::{DecodeError, ErrorKind};
 use crate::record::{EventBuilder, EventKind};
 
@@ -59,6 +66,48 @@ impl Registry {
             kinds: kinds.to_vec(),
             entries,
         })
+    }
+
+    /// Fails when an event type lacks a column the lake and the warehouse rely on: a required
+    /// `event_id` UUID (deduplication) and a required `event_time` timestamp (the date
+    /// partition). Decoding needs neither, so `new` accepts such types (tests declare small
+    /// ones); the catalog the binaries run on is checked with this at start-up, so a type
+    /// without them fails there, naming itself, instead of failing every batch it is in.
+    pub fn check_lake_columns(&self) -> Result<(), String> {
+        for d in self.descriptors() {
+            // A flattened record can bring it in, past the derive's check of declared names.
+            if d.fields.iter().any(|f| f.name == LAKE_PARTITION) {
+                return Err(format!(
+                    "{} v{} has a field named `{LAKE_PARTITION}`, the lake's date partition column",
+                    d.event_type, d.version
+                ));
+            }
+            for (name, ty, what) in [
+                (LAKE_ID, crate::Logical::Uuid, "a UUID (Uuid)"),
+                (
+                    LAKE_TIME,
+                    crate::Logical::Timestamp,
+                    "a timestamp (Timestamp)",
+                ),
+            ] {
+                let found = d.fields.iter().find(|f| f.name == name);
+                if !found.is_some_and(|f| f.ty == ty && !f.nullable) {
+                    return Err(format!(
+                        "{} v{} needs a required field `{name}`, {what}: the lake deduplicates \
+                         by event_id and partitions by the UTC date of event_time (flatten \
+                         EventContext to get both){}",
+                        d.event_type,
+                        d.version,
+                        found.map_or(String::new(), |f| format!(
+                            "; it has `{name}` as {}{}",
+                            f.ty.name(),
+                            if f.nullable { ", optional" } else { "" }
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn kinds(&self) -> &[&'static dyn EventKind] {

@@ -21,9 +21,12 @@ pub use context::EventContext;
 /// Every registered event type and version.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    // The build script has already rejected duplicate (event type, version) pairs, the only
-    // way `Registry::new` fails.
+    // A catalog the lake cannot take (two types claiming one name and version, two fields of
+    // one name once records are flattened, no event_id or event_time) stops every binary and
+    // test at start-up, with the reason, before any event is read.
     REGISTRY.get_or_init(|| {
-        Registry::new(EVENT_KINDS).expect("event types are unique (checked by build.rs)")
+        Registry::new(EVENT_KINDS)
+            .and_then(|registry| registry.check_lake_columns().map(|()| registry))
+            .unwrap_or_else(|error| panic!("the event catalog in schema/ is invalid: {error}"))
     })
 }

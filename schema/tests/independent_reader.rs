@@ -89,8 +89,14 @@ fn pyarrow_reads_the_declared_logical_types() {
     assert_eq!(cols["loyalty_points"]["type"], "decimal128(20, 0)");
     let items = cols["items"]["type"].as_str().unwrap();
     assert!(
-        items.starts_with("list<item: struct<sku: string not null, quantity: int32 not null, unit_price: decimal128(18, 2) not null>"),
+        items.starts_with("list<element: struct<sku: string not null, quantity: int32 not null, unit_price: decimal128(18, 2) not null>"),
         "{items}"
+    );
+    // The Parquet spec's list layout (`items.list.element`), which strict readers require.
+    assert_eq!(
+        purchase["logical"]["items.list.element.sku"], "String",
+        "{}",
+        purchase["logical"]
     );
     assert_eq!(cols["user_id"]["nullable"], true);
     assert_eq!(cols["event_id"]["nullable"], false);

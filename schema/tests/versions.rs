@@ -3,7 +3,7 @@
 //! unregistered version is rejected with its path.
 
 use behavior_derive::BehaviorEvent;
-use behavior_runtime::{BatchDecoder, ErrorKind, Kind, Limits, Outcome, Registry};
+use behavior_runtime::{BatchDecoder, ErrorKind, Kind, Limits, Outcome, Registry, Timestamp, Uuid};
 
 /// A visitor created an account (first version).
 #[derive(BehaviorEvent)]
@@ -114,4 +114,39 @@ fn a_version_registered_twice_is_refused() {
         .err()
         .unwrap();
     assert!(error.contains("signup v1"), "{error}");
+}
+
+#[test]
+fn the_lake_needs_event_id_and_event_time() {
+    let error = registry().check_lake_columns().err().unwrap();
+    assert!(
+        error.contains("signup v1") && error.contains("`event_id`"),
+        "{error}"
+    );
+    assert!(schema_registry_passes());
+}
+
+/// An event whose time is optional: the lake could not partition it.
+#[derive(BehaviorEvent)]
+#[behavior(event_type = "late", version = 1)]
+pub struct Late {
+    /// The event's id.
+    pub event_id: Uuid,
+    /// When it happened, if known.
+    pub event_time: Option<Timestamp>,
+}
+
+#[test]
+fn an_optional_event_time_is_refused() {
+    let registry = Registry::new(&[&Kind::<Late>::NEW]).unwrap();
+    let error = registry.check_lake_columns().err().unwrap();
+    assert!(
+        error.contains("late v1") && error.contains("`event_time`") && error.contains("optional"),
+        "{error}"
+    );
+}
+
+/// The committed catalog has both columns in every type (through `EventContext`).
+fn schema_registry_passes() -> bool {
+    behavior_schema::registry().check_lake_columns().is_ok()
 }

@@ -189,19 +189,28 @@ fn data_tests(y: &mut String, tests: &[String], indent: &str) {
 }
 
 /// Columns a staging model of these versions selects: every column the versions share (same
-/// name and type), in the newest version's order. A column only some versions have is left
-/// out; a model that needs it reads that version's source.
+/// name and the same warehouse type, so an enum that gained a value in a later version stays),
+/// in the newest version's order, nullable where any version lets it be null (an older
+/// version's nulls are still in the union). A column only some versions have is left out; a
+/// model that needs it reads that version's source.
 fn staging_columns(versions: &[&EventDescriptor]) -> Vec<FieldDesc> {
     let newest = versions.last().expect("a type has a version");
+    let same_type = |f: &FieldDesc, g: &FieldDesc| {
+        g.name == f.name
+            && g.ty.snowflake_type() == f.ty.snowflake_type()
+            && g.ty.duckdb_type() == f.ty.duckdb_type()
+    };
     newest
         .fields
         .iter()
-        .filter(|f| {
-            versions
-                .iter()
-                .all(|d| d.fields.iter().any(|g| g.name == f.name && g.ty == f.ty))
+        .filter_map(|f| {
+            let mut column = f.clone();
+            for d in versions {
+                let g = d.fields.iter().find(|g| same_type(f, g))?;
+                column.nullable |= g.nullable;
+            }
+            Some(column)
         })
-        .cloned()
         .collect()
 }
 
@@ -342,5 +351,81 @@ fn model_columns(y: &mut String, event_types: &[&str], fields: &[FieldDesc]) {
             tests.push("not_null".to_string());
         }
         data_tests(y, &tests, "        ");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use behavior_derive::{BehaviorEnum, BehaviorEvent};
+    use behavior_runtime::{EventKind, Kind, Timestamp, Uuid};
+
+    use super::staging_columns;
+
+    /// Where a signup came from (first version).
+    #[derive(BehaviorEnum)]
+    pub enum SourceV1 {
+        Web,
+        Ios,
+    }
+
+    /// Where a signup came from: a value added.
+    #[derive(BehaviorEnum)]
+    pub enum SourceV2 {
+        Web,
+        Ios,
+        Partner,
+    }
+
+    /// A visitor created an account.
+    #[derive(BehaviorEvent)]
+    #[behavior(event_type = "signup", version = 1)]
+    pub struct SignupV1 {
+        /// Id.
+        pub event_id: Uuid,
+        /// When.
+        pub event_time: Timestamp,
+        /// Where from.
+        pub source: SourceV1,
+        /// The plan, when one was chosen.
+        pub plan: Option<String>,
+        /// Dropped in v2.
+        pub referrer: Option<String>,
+    }
+
+    /// A visitor created an account (the plan became required).
+    #[derive(BehaviorEvent)]
+    #[behavior(event_type = "signup", version = 2)]
+    pub struct SignupV2 {
+        /// Id.
+        pub event_id: Uuid,
+        /// When.
+        pub event_time: Timestamp,
+        /// Where from.
+        pub source: SourceV2,
+        /// The plan chosen.
+        pub plan: String,
+    }
+
+    #[test]
+    fn staging_keeps_shared_columns_nullable_where_any_version_is() {
+        let versions = [
+            Kind::<SignupV1>::NEW.descriptor(),
+            Kind::<SignupV2>::NEW.descriptor(),
+        ];
+        let columns: Vec<(&str, bool)> = staging_columns(&versions)
+            .iter()
+            .map(|f| (f.name, f.nullable))
+            .collect();
+        // The widened enum is still a string column in every warehouse; v1's null plans are
+        // still in the union, so `plan` gets no not_null test; v2 dropped `referrer`.
+        assert_eq!(
+            columns,
+            [
+                ("event_id", false),
+                ("event_time", false),
+                ("source", false),
+                ("plan", true),
+            ]
+        );
     }
 }

@@ -91,6 +91,27 @@ fn event_table(d: &EventDescriptor) -> String {
     let lines: Vec<String> = columns.iter().map(column_definition).collect();
     writeln!(sql, "{}", lines.join(",\n")).unwrap();
     writeln!(sql, ")\nCOMMENT = {};\n", string(d.doc)).unwrap();
+    // A compatible change to this version (`check-compat --mode backward`) can only add
+    // optional columns; CREATE TABLE IF NOT EXISTS leaves an existing table as it was, and
+    // COPY's MATCH_BY_COLUMN_NAME would then drop the new column's values without a word.
+    let optional: Vec<String> = columns
+        .iter()
+        .filter(|f| f.nullable && f.name != EVENT_DATE)
+        .map(|f| {
+            format!(
+                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {}",
+                column_definition(f).trim_start()
+            )
+        })
+        .collect();
+    if !optional.is_empty() {
+        writeln!(
+            sql,
+            "-- Rerunning this file after a compatible change adds its optional columns.\n{};\n",
+            optional.join(";\n")
+        )
+        .unwrap();
+    }
     let copy = copy_into(&table, &path, PARQUET_FORMAT, ".*[.]parquet");
     writeln!(
         sql,

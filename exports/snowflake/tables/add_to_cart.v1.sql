@@ -29,6 +29,13 @@ CREATE TABLE IF NOT EXISTS add_to_cart_v1 (
 )
 COMMENT = 'Units of a product were added to the cart.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE add_to_cart_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE add_to_cart_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE add_to_cart_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE add_to_cart_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE add_to_cart_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO add_to_cart_v1
   FROM @behavior_lake/add_to_cart/v1/

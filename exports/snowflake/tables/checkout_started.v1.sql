@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS checkout_started_v1 (
 )
 COMMENT = 'The visitor started checking out their cart.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE checkout_started_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE checkout_started_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE checkout_started_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE checkout_started_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE checkout_started_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO checkout_started_v1
   FROM @behavior_lake/checkout_started/v1/

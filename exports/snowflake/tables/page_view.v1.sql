@@ -27,6 +27,14 @@ CREATE TABLE IF NOT EXISTS page_view_v1 (
 )
 COMMENT = 'A page (or app screen) was shown.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+ALTER TABLE page_view_v1 ADD COLUMN IF NOT EXISTS load_time_ms NUMBER(10, 0) COMMENT 'Time from navigation to a rendered page, if the client measured it.';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO page_view_v1
   FROM @behavior_lake/page_view/v1/

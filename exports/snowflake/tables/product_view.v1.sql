@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS product_view_v1 (
 )
 COMMENT = 'A product''s detail page was viewed.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+ALTER TABLE product_view_v1 ADD COLUMN IF NOT EXISTS rating FLOAT COMMENT 'Average review rating, 0 to 5, if the product has reviews.';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO product_view_v1
   FROM @behavior_lake/product_view/v1/

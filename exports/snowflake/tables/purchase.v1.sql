@@ -36,6 +36,14 @@ CREATE TABLE IF NOT EXISTS purchase_v1 (
 )
 COMMENT = 'An order was placed and paid.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+ALTER TABLE purchase_v1 ADD COLUMN IF NOT EXISTS coupon VARCHAR COMMENT 'The coupon code applied, if any.';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO purchase_v1
   FROM @behavior_lake/purchase/v1/

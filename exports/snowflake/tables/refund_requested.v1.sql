@@ -29,6 +29,14 @@ CREATE TABLE IF NOT EXISTS refund_requested_v1 (
 )
 COMMENT = 'A customer asked for (part of) an order to be refunded.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+ALTER TABLE refund_requested_v1 ADD COLUMN IF NOT EXISTS comment VARCHAR COMMENT 'The customer''s own words, if they gave any.';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO refund_requested_v1
   FROM @behavior_lake/refund_requested/v1/

@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS remove_from_cart_v1 (
 )
 COMMENT = 'Units of a product were removed from the cart.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE remove_from_cart_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE remove_from_cart_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE remove_from_cart_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE remove_from_cart_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE remove_from_cart_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO remove_from_cart_v1
   FROM @behavior_lake/remove_from_cart/v1/

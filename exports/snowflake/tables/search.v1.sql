@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS search_v1 (
 )
 COMMENT = 'A visitor searched the catalog.';
 
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE search_v1 ADD COLUMN IF NOT EXISTS user_id VARCHAR COMMENT 'The signed-in user''s id; null for anonymous visitors.';
+ALTER TABLE search_v1 ADD COLUMN IF NOT EXISTS referrer VARCHAR COMMENT 'The referring URL, if any.';
+ALTER TABLE search_v1 ADD COLUMN IF NOT EXISTS utm_source VARCHAR COMMENT 'Campaign source (utm_source), if the visit came from a tagged link.';
+ALTER TABLE search_v1 ADD COLUMN IF NOT EXISTS utm_medium VARCHAR COMMENT 'Campaign medium (utm_medium).';
+ALTER TABLE search_v1 ADD COLUMN IF NOT EXISTS utm_campaign VARCHAR COMMENT 'Campaign name (utm_campaign).';
+
 -- Backfill: what is already in the lake (COPY skips files it loaded before).
 COPY INTO search_v1
   FROM @behavior_lake/search/v1/
