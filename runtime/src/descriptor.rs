@@ -46,13 +46,25 @@ impl Rules {
         let Some(map) = schema.as_object_mut() else {
             return;
         };
+        // A declared bound narrows the type's own (`u32`'s minimum 0), never widens it: the
+        // decoder enforces both, so the schema must say the tighter one.
+        let own =
+            |map: &serde_json::Map<String, Value>, key: &str| map.get(key).and_then(Value::as_f64);
+        let minimum = match (self.minimum, own(map, "minimum")) {
+            (Some(declared), Some(own)) => Some(declared.max(own)),
+            (declared, _) => declared,
+        };
+        let maximum = match (self.maximum, own(map, "maximum")) {
+            (Some(declared), Some(own)) => Some(declared.min(own)),
+            (declared, _) => declared,
+        };
         let mut set = |key: &str, value: Option<Value>| {
             if let Some(value) = value {
                 map.insert(key.into(), value);
             }
         };
-        set("minimum", self.minimum.map(number));
-        set("maximum", self.maximum.map(number));
+        set("minimum", minimum.map(number));
+        set("maximum", maximum.map(number));
         set("minLength", self.min_length.map(Value::from));
         set("maxLength", self.max_length.map(Value::from));
         set("minItems", self.min_items.map(Value::from));
@@ -394,7 +406,7 @@ impl EventDescriptor {
 
 #[cfg(test)]
 mod tests {
-    use super::Pattern;
+    use super::{Pattern, Rules};
 
     #[test]
     fn patterns_match_like_regex() {
@@ -425,5 +437,26 @@ mod tests {
             assert!(good.iter().all(|t| pattern.is_match(t)), "{source}");
             assert!(!bad.iter().any(|t| pattern.is_match(t)), "{source}");
         }
+    }
+
+    #[test]
+    fn declared_bounds_narrow_the_types_own_never_widen_them() {
+        let mut schema =
+            serde_json::json!({"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64});
+        Rules {
+            minimum: Some(-1.0),
+            maximum: Some(100.0),
+            ..Rules::NONE
+        }
+        .apply(&mut schema);
+        assert_eq!(schema["minimum"], 0);
+        assert_eq!(schema["maximum"], 100);
+        let mut unbounded = serde_json::json!({"type": "integer"});
+        Rules {
+            minimum: Some(-1.0),
+            ..Rules::NONE
+        }
+        .apply(&mut unbounded);
+        assert_eq!(unbounded["minimum"], -1);
     }
 }
