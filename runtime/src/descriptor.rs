@@ -268,6 +268,9 @@ pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 
 /// Lake column: when the converter received the event.
 pub const INGESTED_AT_KEY: &str = "_ingested_at";
+/// The lake's hive partition column (`event_date=YYYY-MM-DD`): the UTC date of `event_time`,
+/// in the path rather than the file, and a column of every warehouse table.
+pub const EVENT_DATE_KEY: &str = "event_date";
 /// Lake column: the id of the queue message that carried the event.
 pub const MESSAGE_ID_KEY: &str = "_message_id";
 

@@ -7,16 +7,14 @@ use arrow::record_batch::RecordBatch;
 use memchr::memchr;
 
 use crate::decoder::Decoder;
-use crate::descriptor::{EVENT_TYPE_KEY, EventDescriptor, SCHEMA_VERSION_KEY};
+use crate::descriptor::{EVENT_DATE_KEY, EVENT_TYPE_KEY, EventDescriptor, SCHEMA_VERSION_KEY};
+use crate::error::{DecodeError, ErrorKind};
+use crate::record::{EventBuilder, EventKind};
 
 /// The field the lake deduplicates by.
 const LAKE_ID: &str = "event_id";
 /// The field whose UTC date partitions the lake.
 const LAKE_TIME: &str = "event_time";
-/// The partition column the lake's paths and every warehouse table add.
-const LAKE_PARTITION: &str = "event_date";
-use crate::error::{DecodeError, ErrorKind};
-use crate::record::{EventBuilder, EventKind};
 
 /// Every registered event type and version.
 pub struct Registry {
@@ -76,9 +74,9 @@ impl Registry {
     pub fn check_lake_columns(&self) -> Result<(), String> {
         for d in self.descriptors() {
             // A flattened record can bring it in, past the derive's check of declared names.
-            if d.fields.iter().any(|f| f.name == LAKE_PARTITION) {
+            if d.fields.iter().any(|f| f.name == EVENT_DATE_KEY) {
                 return Err(format!(
-                    "{} v{} has a field named `{LAKE_PARTITION}`, the lake's date partition column",
+                    "{} v{} has a field named `{EVENT_DATE_KEY}`, the lake's date partition column",
                     d.event_type, d.version
                 ));
             }

@@ -7,7 +7,7 @@ use behavior_runtime::descriptor::{EVENT_TYPE_KEY, LINEAGE_FIELDS};
 use behavior_runtime::{EventDescriptor, FieldDesc, Logical, Registry, Rules};
 
 /// The hive partition column of every event table: the UTC date of `event_time`.
-pub const EVENT_DATE: &str = "event_date";
+pub const EVENT_DATE: &str = behavior_runtime::descriptor::EVENT_DATE_KEY;
 /// The dbt source (and Snowflake schema) holding the raw tables.
 pub const SOURCE_NAME: &str = "behavior";
 /// The quarantine's table name.
