@@ -19,6 +19,15 @@ locals {
   alarm_actions = concat(var.alarm_actions, aws_sns_topic.alarms[*].arn)
 }
 
+# A warning at plan time, not an error: the alarms are still created (and visible in the
+# console), but with neither setting they notify nobody.
+check "alarms_notify_someone" {
+  assert {
+    condition     = var.alarm_email != "" || length(var.alarm_actions) > 0
+    error_message = "The alarms notify nobody: set alarm_email (an address; confirm the subscription email AWS sends) or alarm_actions (e.g. an SNS topic ARN) in terraform/terraform.tfvars or as TF_VAR_alarm_email."
+  }
+}
+
 resource "aws_cloudwatch_metric_alarm" "dead_letter_not_empty" {
   alarm_name          = "${var.name}-dead-letter-not-empty"
   alarm_description   = "Messages the converter could not store ${var.max_receive_count} times are waiting on ${aws_sqs_queue.dead_letter.name}: read the function's logs, fix, then redrive them to ${aws_sqs_queue.events.name}."

@@ -107,7 +107,7 @@ resource "aws_cloudwatch_log_group" "build" {
 
 resource "aws_codebuild_project" "image" {
   #checkov:skip=CKV_AWS_316:docker build needs the Docker daemon, which CodeBuild runs only in privileged mode; the build runs only this repository's code.
-  name           = "${var.name}-image"
+  name           = local.build_project_name
   description    = "Tests and builds the converter image, pushes it and updates the function."
   service_role   = aws_iam_role.build.arn
   build_timeout  = var.build_timeout_minutes

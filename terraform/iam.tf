@@ -94,6 +94,13 @@ data "aws_iam_policy_document" "codebuild_assume" {
       variable = "aws:SourceAccount"
       values   = [local.account_id]
     }
+
+    # Only on behalf of this deployment's build project, not any project in the account.
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.build_project_arn]
+    }
   }
 }
 
@@ -162,4 +169,25 @@ resource "aws_iam_role_policy" "build" {
   name   = "image-build"
   role   = aws_iam_role.build.id
   policy = data.aws_iam_policy_document.build.json
+}
+
+# --- Producers -----------------------------------------------------------------------------------
+
+# For whoever sends events (the generator, an application): attach it to their role or user
+# (output producer_policy_arn). SendMessageBatch is authorized as sqs:SendMessage; GetQueueUrl
+# lets a producer that knows only the queue's name find it. No kms: the queue uses SQS-managed
+# encryption, which needs no key permission.
+data "aws_iam_policy_document" "producer" {
+  statement {
+    sid       = "SendEvents"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueUrl"]
+    resources = [aws_sqs_queue.events.arn]
+  }
+}
+
+resource "aws_iam_policy" "producer" {
+  name        = "${var.name}-producer"
+  description = "Send events to ${aws_sqs_queue.events.name}, the converter's queue (nothing else)."
+  policy      = data.aws_iam_policy_document.producer.json
 }

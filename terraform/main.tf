@@ -19,9 +19,14 @@ locals {
   # Known before the function exists, so the build role and the log group can name it.
   function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
 
-  # The function exists once an image does: scripts/deploy applies once with the tag it finds
-  # in the state ("" on an empty account), builds and pushes the image, then applies with the
-  # new tag (docs/deploy.md, "No chicken-and-egg").
+  # Built from its parts, not read from the project: the project names the build role, whose
+  # trust policy names the project (a cycle otherwise).
+  build_project_name = "${var.name}-image"
+  build_project_arn  = "arn:${local.partition}:codebuild:${local.region}:${local.account_id}:project/${local.build_project_name}"
+
+  # The function exists once an image does: scripts/deploy applies once with the tag the
+  # function runs (the state's before there is a function, "" on an empty account), builds and
+  # pushes the image, then applies with the new tag (docs/deploy.md, "No chicken-and-egg").
   deploy_function = var.image_tag != ""
   # The function runs on its image's instruction set, which the tag names (scripts/deploy tags
   # <commit>-<architecture>): after a change of var.architecture, the first apply keeps the

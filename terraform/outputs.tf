@@ -26,6 +26,16 @@ output "dead_letter_queue_url" {
   value       = aws_sqs_queue.dead_letter.id
 }
 
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue: aws sqs start-message-move-task --source-arn <this> --destination-arn <queue_arn>."
+  value       = aws_sqs_queue.dead_letter.arn
+}
+
+output "producer_policy_arn" {
+  description = "Managed policy allowing sqs:SendMessage and sqs:GetQueueUrl on the events queue only: attach it to a producer's role or user."
+  value       = aws_iam_policy.producer.arn
+}
+
 output "lake_bucket" {
   description = "The lake's bucket."
   value       = aws_s3_bucket.lake.bucket

@@ -196,8 +196,8 @@ variable "batch_size" {
   default     = 1000
 
   validation {
-    condition     = var.batch_size >= 1 && var.batch_size <= 10000 && (var.batch_size <= 10 || var.batching_window_seconds >= 1)
-    error_message = "batch_size must be from 1 to 10000; above 10 it needs batching_window_seconds >= 1."
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000 && floor(var.batch_size) == var.batch_size && (var.batch_size <= 10 || var.batching_window_seconds >= 1)
+    error_message = "batch_size must be a whole number from 1 to 10000; above 10 it needs batching_window_seconds >= 1."
   }
 }
 
@@ -207,8 +207,8 @@ variable "batching_window_seconds" {
   default     = 10
 
   validation {
-    condition     = var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300
-    error_message = "batching_window_seconds must be from 0 to 300."
+    condition     = var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300 && floor(var.batching_window_seconds) == var.batching_window_seconds
+    error_message = "batching_window_seconds must be a whole number from 0 to 300."
   }
 }
 
@@ -358,6 +358,11 @@ variable "alarm_actions" {
   description = "More ARNs (e.g. an existing SNS topic) notified when an alarm fires or recovers."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for action in var.alarm_actions : can(regex("^arn:", action))])
+    error_message = "alarm_actions must be ARNs (arn:...), e.g. an SNS topic's."
+  }
 }
 
 variable "max_message_age_seconds" {

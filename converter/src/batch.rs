@@ -86,6 +86,10 @@ pub const QUARANTINE_PREFIX: &str = "_rejected";
 #[derive(Debug, Serialize)]
 pub struct Rejection<'a> {
     pub message_id: &'a str,
+    /// The event's ordinal in its message body, from 1 (blank lines not counted): with
+    /// `message_id` the rejection's key, the same however often the message is delivered
+    /// (a redelivered message quarantines its bad events again, in another batch's file).
+    pub ordinal: u32,
     pub received_at: String,
     /// The event type when the envelope could be read.
     pub event_type: Option<&'a str>,
@@ -160,7 +164,7 @@ fn convert_with(
     let mut chunk = 0;
     // Messages are decoded a group at a time: consecutive plain bodies up to `GROUP_BYTES`,
     // whose events the decoder groups by type, ended early by a compressed body (which the
-    // decoder decodes as a group of its own: a 64 KiB one holds ~270 KiB of NDJSON).
+    // decoder decodes as a group of its own: a 64 KiB one holds ~330 KiB of NDJSON).
     let mut group: Vec<u32> = Vec::new();
     let mut group_bytes = 0;
     for (index, message) in messages.iter().enumerate() {
@@ -250,8 +254,15 @@ impl Decoded {
             .iter()
             .map(|&index| messages[index as usize].body.as_slice())
             .collect();
+        // Outcomes come in input order, so an event's ordinal is a count per body.
+        let mut ordinal = (usize::MAX, 0u32);
         let counts = decoder.decode_bodies(&bodies, |body, outcome| {
             let index = group[body];
+            ordinal = if ordinal.0 == body {
+                (body, ordinal.1 + 1)
+            } else {
+                (body, 1)
+            };
             match outcome {
                 Outcome::Accepted { kind, .. } => self.row_messages[kind].push(index),
                 Outcome::Rejected { raw, error } => {
@@ -259,6 +270,7 @@ impl Decoded {
                     self.quarantine_messages.insert(index);
                     self.quarantine.push(serde_json::to_string(&Rejection {
                         message_id: &message.id,
+                        ordinal: ordinal.1,
                         received_at: self.received_at.to_string(),
                         event_type: error.event_type.as_deref(),
                         error_kind: error.kind.as_str(),

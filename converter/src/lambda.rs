@@ -6,7 +6,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 use crate::batch::Message;
 use crate::handler::Handler;
-use crate::metrics::summary_line;
+use crate::metrics::emit_summary;
 
 /// What the Lambda runtime library reads from the environment (and panics without): checked
 /// first, so running `converter lambda` outside Lambda is one clear error, not a panic.
@@ -56,14 +56,7 @@ pub async fn handle(
         })
         .collect();
     let report = handler.handle(&messages).await;
-    println!(
-        "{}",
-        summary_line(
-            &report,
-            crate::contract::METRICS_SERVICE_LAMBDA,
-            crate::handler::now().micros() / 1000
-        )
-    );
+    emit_summary(&report, crate::contract::METRICS_SERVICE_LAMBDA);
     if report.nothing_stored() {
         return Err(format!(
             "none of the {} messages could be stored: {}",

@@ -7,13 +7,14 @@
 //! Settings come from flags or the environment variables named in `--help` (the Lambda's
 //! configuration); a missing or wrong one fails at start-up with one line naming it.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use behavior_converter::handler::now;
 use behavior_converter::lake::{Lake, LakeUri, S3Options};
-use behavior_converter::metrics::summary_line;
+use behavior_converter::metrics::emit_summary;
 use behavior_converter::poll::{PollOptions, poll};
 use behavior_converter::queue::SqsQueue;
 use behavior_converter::{BatchReport, Handler, contract, files, lambda};
@@ -177,7 +178,7 @@ async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             });
             let started = Instant::now();
             let report = poll(&queue, &handler, &options, shutdown, |batch| {
-                println!("{}", summary_line(batch, "poll", now().micros() / 1000));
+                emit_summary(batch, "poll");
             })
             .await;
             eprintln!(
@@ -266,10 +267,14 @@ async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// The run's totals on stdout; like the summary lines, lost rather than a panic when stdout is
+/// closed (`converter convert ... | head`): the lake has been written by then.
 fn print_totals(total: &BatchReport, lake: &str, started: Instant) {
     let seconds = started.elapsed().as_secs_f64();
     let c = total.counts;
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "converter: received {}, accepted {}, rejected {} (accepted + rejected = received: {}); {} messages not stored",
         c.received,
         c.accepted,
@@ -277,13 +282,15 @@ fn print_totals(total: &BatchReport, lake: &str, started: Instant) {
         c.accepted + c.rejected == c.received,
         total.failed.len(),
     );
-    println!(
+    let _ = writeln!(
+        out,
         "converter: {} files, {} bytes in {lake}, {:.0} events/s",
         total.files,
         total.bytes,
         c.received as f64 / seconds.max(1e-9)
     );
     for (table, rows) in &total.rows {
-        println!("  {table:28} {rows:>10} rows");
+        let _ = writeln!(out, "  {table:28} {rows:>10} rows");
     }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }

@@ -2,6 +2,8 @@
 //! format (EMF), so the counts become metrics (and alarms, such as the rejected-event rate)
 //! without any API call from the function.
 
+use std::io::Write;
+
 use serde_json::{Value, json};
 
 use crate::handler::BatchReport;
@@ -19,6 +21,14 @@ const METRICS: [(&str, &str); 7] = [
     ("bytes", "Bytes"),
     ("duration_ms", "Milliseconds"),
 ];
+
+/// Writes the batch's summary line to stdout, stamped now. A stdout that cannot be written
+/// (closed by `| head`, a full disk behind a redirect) loses the line but never stops the
+/// conversion: the lake is the output, this is its log (`println!` would panic).
+pub fn emit_summary(report: &BatchReport, service: &str) {
+    let line = summary_line(report, service, crate::handler::now().micros() / 1000);
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
 
 /// The summary of one batch as one JSON line. `service` names the runner (`lambda`, `poll`,
 /// `convert`) and is the metrics' one dimension.

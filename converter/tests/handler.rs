@@ -168,6 +168,11 @@ async fn mixed_batch_lands_good_events_and_quarantines_the_rest() {
         ])
     );
     assert_eq!(rejected.len(), 6);
+    // Each rejection's ordinal in its body (events counted from 1): its key with the message id.
+    for r in &rejected {
+        let expected = if r["message_id"] == "m-mixed" { 2 } else { 1 };
+        assert_eq!(r["ordinal"], expected, "{r}");
+    }
     let unknown = rejected
         .iter()
         .find(|r| r["message_id"] == "m-unknown")

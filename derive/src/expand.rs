@@ -64,6 +64,46 @@ fn rules_static(name: &syn::Ident, rules: &Rules) -> TokenStream {
     }
 }
 
+/// Compile-time checks that the field's type enforces each declared rule (the type is only
+/// known to the compiler: `Option<Vec<T>>`, aliases, newtypes). Spanned on the rule, so the
+/// error points at the attribute.
+fn rule_checks(ty: &syn::Type, rules: &Rules) -> TokenStream {
+    let mut checks = TokenStream::new();
+    let mut check = |span: Span, kind: &str, message: &str| {
+        let kind = format_ident!("{}", kind);
+        checks.extend(quote_spanned! {span=>
+            const _: () = ::core::assert!(
+                <#ty as __rt::ColumnType>::RULES & __rt::rule_kinds::#kind != 0,
+                #message
+            );
+        });
+    };
+    let bounds = "min and max apply to numbers (integers, f64, Decimal) and are not enforced on this field's type";
+    let length = "min_length and max_length apply to strings and are not enforced on this field's type (min_items and max_items bound a list)";
+    let items =
+        "min_items and max_items apply to lists (Vec<T>) and are not enforced on this field's type";
+    for (rule, kind, message) in [
+        (rules.minimum.map(|r| r.1), "BOUNDS", bounds),
+        (rules.maximum.map(|r| r.1), "BOUNDS", bounds),
+        (rules.min_length.map(|r| r.1), "LENGTH", length),
+        (rules.max_length.map(|r| r.1), "LENGTH", length),
+        (rules.min_items.map(|r| r.1), "ITEMS", items),
+        (rules.max_items.map(|r| r.1), "ITEMS", items),
+    ] {
+        if let Some(span) = rule {
+            check(span, kind, message);
+        }
+    }
+    if let Some(pattern) = &rules.pattern {
+        check(
+            pattern.span(),
+            "PATTERN",
+            "pattern applies to strings and is not enforced on this field's type",
+        );
+    }
+    checks
+}
+
 /// Per-field names used across the generated items.
 struct Names<'a> {
     field: &'a Field,
@@ -172,6 +212,7 @@ fn expand_struct(s: &Struct) -> TokenStream {
         }
 
         rules_statics.push(rules_static(rules, &field.rules));
+        rules_statics.push(rule_checks(ty, &field.rules));
         let col_ty = quote_spanned!(span=> <#ty as __rt::ColumnType>::Column);
         column_fields.push(quote!(#column: #col_ty));
         with_capacity.push(quote!(#column: <#col_ty as __rt::Column>::with_capacity(rows)));

@@ -5,6 +5,7 @@ USE SCHEMA behavior_raw;
 
 CREATE TABLE IF NOT EXISTS rejected_events (
   message_id VARCHAR NOT NULL COMMENT 'Id of the queue message that carried the event.',
+  ordinal NUMBER(10, 0) COMMENT 'The event''s ordinal in its message body, from 1 (blank lines not counted); with message_id, the rejection''s key (a redelivered message is quarantined again).',
   received_at TIMESTAMP_TZ(6) NOT NULL COMMENT 'When the converter received the message (UTC).',
   event_type VARCHAR COMMENT 'The event type, when the envelope could be read.',
   error_kind VARCHAR NOT NULL COMMENT 'Why the event was rejected (malformed_json, wrong_type, missing_field, ...).',
@@ -14,6 +15,10 @@ CREATE TABLE IF NOT EXISTS rejected_events (
   raw_base64 VARCHAR NOT NULL COMMENT 'The event''s exact bytes, base64.'
 )
 COMMENT = 'Events the converter rejected, with why and their exact bytes.';
+
+-- Rerunning this file after a compatible change adds its optional columns.
+ALTER TABLE rejected_events ADD COLUMN IF NOT EXISTS ordinal NUMBER(10, 0) COMMENT 'The event''s ordinal in its message body, from 1 (blank lines not counted); with message_id, the rejection''s key (a redelivered message is quarantined again).';
+ALTER TABLE rejected_events ADD COLUMN IF NOT EXISTS event_type VARCHAR COMMENT 'The event type, when the envelope could be read.';
 
 COPY INTO rejected_events
   FROM @behavior_lake/_rejected/

@@ -71,7 +71,7 @@ struct Args {
     /// message. Never more than the queue's maximum message size.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body_bytes: usize,
-    /// How SQS message bodies are encoded: `zstd` (NDJSON compressed, then base64: ~4× the
+    /// How SQS message bodies are encoded: `zstd` (NDJSON compressed, then base64: ~5× the
     /// events per 64 KiB SQS bills, read by the converter as is) or `plain` NDJSON.
     #[arg(long, default_value_t = BodyEncoding::Zstd)]
     body_encoding: BodyEncoding,

@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use behavior_runtime::types::Date;
-use behavior_runtime::{EventKind, Faker, Registry, Timestamp, Uuid};
+use behavior_runtime::{Event, EventKind, Faker, Registry, Timestamp, Uuid};
 use behavior_schema::events::{
     AddToCart, CheckoutStarted, PageView, ProductView, Purchase, RefundRequested, RemoveFromCart,
     Search,
@@ -93,16 +93,17 @@ impl Default for Config {
     }
 }
 
-/// Event types the model generates itself; others come from their fakes.
-const MODELLED: &[&str] = &[
-    "page_view",
-    "product_view",
-    "search",
-    "add_to_cart",
-    "remove_from_cart",
-    "checkout_started",
-    "purchase",
-    "refund_requested",
+/// Event types and versions the model generates itself; every other registered one (a new
+/// version of one of these included) comes from its fakes, at the default rate.
+const MODELLED: &[(&str, u32)] = &[
+    (PageView::EVENT_TYPE, PageView::VERSION),
+    (ProductView::EVENT_TYPE, ProductView::VERSION),
+    (Search::EVENT_TYPE, Search::VERSION),
+    (AddToCart::EVENT_TYPE, AddToCart::VERSION),
+    (RemoveFromCart::EVENT_TYPE, RemoveFromCart::VERSION),
+    (CheckoutStarted::EVENT_TYPE, CheckoutStarted::VERSION),
+    (Purchase::EVENT_TYPE, Purchase::VERSION),
+    (RefundRequested::EVENT_TYPE, RefundRequested::VERSION),
 ];
 
 /// Pending events of all open sessions, earliest first: `(time, sequence)` keeps the order
@@ -132,7 +133,10 @@ impl Simulation {
             .kinds()
             .iter()
             .copied()
-            .filter(|k| !MODELLED.contains(&k.descriptor().event_type))
+            .filter(|k| {
+                let d = k.descriptor();
+                !MODELLED.contains(&(d.event_type, d.version))
+            })
             .collect();
         // Mean 20 s between a visitor's actions; the rate is positive, so `new` cannot fail.
         let gap = Exp::new(1.0 / 20.0).unwrap_or_else(|_| unreachable!());

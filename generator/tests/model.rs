@@ -129,3 +129,45 @@ fn funnel_zipf_and_carts_behave_as_configured() {
         "top-10 share {top10}, Zipf says {expected}"
     );
 }
+
+/// A second version of a modelled type (a data engineer's breaking change).
+#[derive(behavior_derive::BehaviorEvent)]
+#[behavior(event_type = "page_view", version = 2)]
+pub struct PageViewV2 {
+    #[behavior(flatten)]
+    pub context: behavior_schema::EventContext,
+    /// The page's title, now required.
+    #[behavior(max_length = 256)]
+    pub title: String,
+}
+
+#[test]
+fn a_new_version_of_a_modelled_type_is_generated_beside_the_model() {
+    let kinds: Vec<&'static dyn behavior_runtime::EventKind> = behavior_schema::EVENT_KINDS
+        .iter()
+        .copied()
+        .chain([&behavior_runtime::Kind::<PageViewV2>::NEW as &dyn behavior_runtime::EventKind])
+        .collect();
+    let registry = behavior_runtime::Registry::new(&kinds).unwrap();
+    let events: Vec<Vec<u8>> = Simulation::new(&registry, Config::default())
+        .take(EVENTS / 10)
+        .collect();
+    let mut decoder = BatchDecoder::new(&registry, Limits::default(), 64);
+    let mut versions: HashMap<u32, usize> = HashMap::new();
+    for event in &events {
+        let value: Value = serde_json::from_slice(event).unwrap();
+        if value["event_type"] == "page_view" {
+            *versions
+                .entry(value["schema_version"].as_u64().unwrap_or(1) as u32)
+                .or_default() += 1;
+        }
+        decoder.decode_body(event, |o| {
+            if let Outcome::Rejected { error, .. } = o {
+                panic!("{error}: {}", String::from_utf8_lossy(event))
+            }
+        });
+    }
+    // v1 from the model (the most frequent event); v2 from its fakes, at the default rate.
+    assert!(versions.get(&1).is_some_and(|&n| n > 1_000), "{versions:?}");
+    assert!(versions.get(&2).is_some_and(|&n| n > 10), "{versions:?}");
+}

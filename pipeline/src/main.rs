@@ -43,13 +43,15 @@ struct Args {
     /// Use this SQS queue instead of the in-process one.
     #[arg(long)]
     queue_url: Option<String>,
-    /// AWS endpoint (moto, LocalStack) for SQS and S3; also read from AWS_ENDPOINT_URL.
-    #[arg(long)]
+    /// AWS endpoint (moto, LocalStack) for SQS and S3, addressed path-style.
+    // Read from the environment here, not only by the SDK, so an endpoint given either way
+    // also gets path-style S3 addressing (moto and LocalStack need it).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
     endpoint_url: Option<String>,
     /// Largest message body; events are packed as NDJSON up to it.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body_bytes: usize,
-    /// How message bodies are encoded: `zstd` (compressed NDJSON in base64, ~4× the events
+    /// How message bodies are encoded: `zstd` (compressed NDJSON in base64, ~5× the events
     /// per body) or `plain` NDJSON.
     #[arg(long, default_value_t = BodyEncoding::Zstd)]
     body_encoding: BodyEncoding,

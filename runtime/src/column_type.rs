@@ -19,6 +19,22 @@ use crate::types::{Date, Decimal, DecimalError, Timestamp};
 
 pub use uuid::Uuid;
 
+/// The kinds of declared rule a column type enforces (bit flags for [`ColumnType::RULES`]).
+///
+/// The derive asserts at compile time that every rule declared on a field is one its type
+/// enforces: a `max_length` on a list used to compile, reach the JSON Schema and the warehouse
+/// docs, and be enforced by nothing.
+pub mod rule_kinds {
+    /// `min` / `max`.
+    pub const BOUNDS: u8 = 1;
+    /// `min_length` / `max_length`.
+    pub const LENGTH: u8 = 2;
+    /// `pattern`.
+    pub const PATTERN: u8 = 4;
+    /// `min_items` / `max_items`.
+    pub const ITEMS: u8 = 8;
+}
+
 /// A type that can be a field of an event.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported event field type",
@@ -31,6 +47,8 @@ pub trait ColumnType: Sized + Serialize + serde::de::DeserializeOwned {
     type Column: Column;
     /// Whether JSON `null` (or an absent key) is a valid value.
     const NULLABLE: bool = false;
+    /// The [`rule_kinds`] `decode` enforces; none unless the type says so.
+    const RULES: u8 = 0;
 
     /// The row of the type table this type maps to.
     fn logical() -> Logical;
@@ -135,6 +153,7 @@ pub fn check_str(value: &str, rules: &Rules) -> Result<(), DecodeError> {
 
 impl ColumnType for String {
     type Column = Utf8Column;
+    const RULES: u8 = rule_kinds::LENGTH | rule_kinds::PATTERN;
 
     fn logical() -> Logical {
         Logical::String
@@ -200,6 +219,7 @@ macro_rules! integer_column {
     ($rust:ty, $arrow:ty, $logical:expr, $fake_max:expr) => {
         impl ColumnType for $rust {
             type Column = PrimitiveColumn<$arrow>;
+            const RULES: u8 = rule_kinds::BOUNDS;
 
             fn logical() -> Logical {
                 $logical
@@ -244,6 +264,7 @@ integer_column!(u32, Int64Type, Logical::UInt32, 1000.0);
 
 impl ColumnType for u64 {
     type Column = PrimitiveColumn<Decimal128Type>;
+    const RULES: u8 = rule_kinds::BOUNDS;
 
     fn logical() -> Logical {
         Logical::UInt64
@@ -298,6 +319,7 @@ impl ColumnType for u64 {
 
 impl ColumnType for f64 {
     type Column = PrimitiveColumn<Float64Type>;
+    const RULES: u8 = rule_kinds::BOUNDS;
 
     fn logical() -> Logical {
         Logical::Float64
@@ -339,6 +361,7 @@ fn too_many_digits<const P: u8, const S: u8>(text: &[u8]) -> DecodeError {
 
 impl<const P: u8, const S: u8> ColumnType for Decimal<P, S> {
     type Column = PrimitiveColumn<Decimal128Type>;
+    const RULES: u8 = rule_kinds::BOUNDS;
 
     fn logical() -> Logical {
         Logical::Decimal {
@@ -693,6 +716,7 @@ impl ColumnType for Uuid {
 impl<T: ColumnType> ColumnType for Option<T> {
     type Column = T::Column;
     const NULLABLE: bool = true;
+    const RULES: u8 = T::RULES;
 
     fn logical() -> Logical {
         T::logical()
@@ -733,6 +757,8 @@ impl<T: ColumnType> ColumnType for Option<T> {
 
 impl<T: ColumnType> ColumnType for Vec<T> {
     type Column = ListColumn<T::Column>;
+    // Element rules are not declarable: list rules bound the count.
+    const RULES: u8 = rule_kinds::ITEMS;
 
     fn logical() -> Logical {
         Logical::List(Box::new(FieldDesc {

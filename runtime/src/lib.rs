@@ -38,7 +38,7 @@ pub use types::{Date, Decimal, Timestamp};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::column::{Column, DictColumn, DictValues};
-    pub use crate::column_type::{ColumnType, field};
+    pub use crate::column_type::{ColumnType, field, rule_kinds};
     pub use crate::de::{RecordPartial, Text, deserialize_event, deserialize_record, take};
     pub use crate::decoder::Peek;
     pub use crate::decoder::{Decoder, wrong_type};

@@ -550,7 +550,7 @@ impl<'r> BatchDecoder<'r> {
     /// counts of them all. Rows are appended in the same order too.
     ///
     /// Events are decoded grouped by event type, across consecutive plain bodies up to
-    /// [`GROUP_BYTES`]; a compressed body is a group of its own (a 64 KiB one holds ~270 KiB of
+    /// [`GROUP_BYTES`]; a compressed body is a group of its own (a 64 KiB one holds ~330 KiB of
     /// NDJSON). A realistic stream interleaves event types, and each type appends to its own
     /// 20–40 columns: decoded event by event, the other types' events evict those columns'
     /// buffers and headers from the L1 cache, and the generator's mix ran ~25% slower than its

@@ -69,6 +69,7 @@ def main():
                 quarantine_rows += 1
                 for field in ("message_id", "received_at", "field_path", "error_message", "raw", "raw_base64"):
                     assert record.get(field) is not None, (field, record)
+                assert isinstance(record.get("ordinal"), int) and record["ordinal"] >= 1, record
         else:
             stray.append(key)
     summary = {

@@ -630,16 +630,26 @@ fn iam_grants_exactly_the_calls_the_converter_makes() {
             }
         }
     }
-    // Every inline role policy is one of those documents (so nothing escapes the checks).
-    for policy in tf.resources_of_type("aws_iam_role_policy") {
+    // Every inline role policy and managed policy (the producers') is one of those documents
+    // (so nothing escapes the checks).
+    let policies: Vec<_> = tf
+        .resources_of_type("aws_iam_role_policy")
+        .chain(tf.resources_of_type("aws_iam_policy"))
+        .collect();
+    for policy in policies {
         let document = text(attr(policy.body(), "policy"));
         assert!(
             document.starts_with("data.aws_iam_policy_document.") && document.ends_with(".json"),
-            "aws_iam_role_policy.{} is not a policy document: {document}",
+            "{}.{} is not a policy document: {document}",
+            policy.labels()[0].as_str(),
             policy.labels()[1].as_str()
         );
     }
-    assert_eq!(tf.resources_of_type("aws_iam_policy").count(), 0);
+    // Producers may send to the events queue, nothing else.
+    let producer = set(statements(tf.data("aws_iam_policy_document", "producer"))
+        .into_iter()
+        .flat_map(|(_, actions, _)| actions));
+    assert_eq!(producer, set(["sqs:SendMessage", "sqs:GetQueueUrl"]));
     assert_eq!(
         tf.resources_of_type("aws_iam_role_policy_attachment")
             .count(),

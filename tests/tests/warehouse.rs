@@ -2,7 +2,7 @@
 //! Snowflake parser (a syntax check, not an execution), and the dbt project built with
 //! dbt-duckdb over a lake the pipeline made from dirty traffic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -192,6 +192,8 @@ fn snowflake_sql_parses_with_sqlglot() {
         serde_json::json!([
             "use",
             "create:table",
+            "add:rejected_events.ordinal",
+            "add:rejected_events.event_type",
             "copy:rejected_events",
             "pipe:rejected_events"
         ])
@@ -212,7 +214,7 @@ fn expected_kind(defect: &str) -> Option<&'static str> {
 }
 
 /// After `dbt build`: rows per staging model, the raw tables' distinct event ids, the
-/// quarantine by kind, and every source column whose type DuckDB reads differs from the
+/// deduplicated quarantine by kind and the raw quarantine's rows, and every source column whose type DuckDB reads differs from the
 /// exported `meta.duckdb_type`.
 const INSPECT: &str = r#"
 import json, sys, duckdb, yaml
@@ -234,7 +236,8 @@ for table in sources["tables"]:
         if want and described.get(c["name"]) != want:
             out["type_mismatches"].append({"table": table["name"], "column": c["name"], "duckdb": described.get(c["name"]), "exported": want})
     if table["name"] == "rejected_events":
-        out["quarantine"] = dict(con.execute(f"select error_kind, count(*) from {location} group by 1").fetchall())
+        out["quarantine"] = dict(con.execute("select error_kind, count(*) from stg_rejected_events group by 1").fetchall())
+        out["quarantine_raw"] = one(f"select count(*) from {location}")
     else:
         out["raw_rows"][table["name"]] = one(f"select count(*) from {location}")
         out["raw_distinct"][table["name"]] = one(f"select count(distinct event_id) from {location}")
@@ -280,6 +283,23 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
         invalid > 0 && duplicates > 0,
         "the lake must hold dirty traffic: {summary}"
     );
+
+    // A message delivered again after its batch was partly stored is quarantined again, in
+    // another batch's file: the same lines under another name.
+    let quarantine_dir = std::fs::read_dir(lake.join("_rejected"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let first = std::fs::read_dir(&quarantine_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let repeated = std::fs::read_to_string(&first).unwrap().lines().count() as u64;
+    std::fs::copy(&first, quarantine_dir.join("part-redelivered.ndjson")).unwrap();
 
     // The committed project, copied so dbt's target/ and logs/ stay out of the repository.
     let project = work.path().join("project");
@@ -340,11 +360,11 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
         models += u64::from(id.starts_with("model."));
         tests += u64::from(id.starts_with("test."));
     }
-    let types = event_table_count(&summary);
+    let types = event_type_count(&summary);
     assert_eq!(
         models,
-        types + 1,
-        "stg_<type> per event type, and stg_events"
+        types + 2,
+        "stg_<type> per event type, stg_events and stg_rejected_events"
     );
     assert!(tests > 100, "{tests} tests");
     assert_eq!(
@@ -370,7 +390,7 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
     let staged = found["staged"].as_object().unwrap();
     let per_type: u64 = staged
         .iter()
-        .filter(|(name, _)| *name != "stg_events")
+        .filter(|(name, _)| !["stg_events", "stg_rejected_events"].contains(&name.as_str()))
         .map(|(_, n)| n.as_u64().unwrap())
         .sum();
     let clean = generated - invalid;
@@ -392,7 +412,10 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
         );
     }
 
-    // The quarantine source holds every injected invalid defect, kind for kind.
+    // The quarantine holds every injected invalid defect, kind for kind, once in the staging
+    // model however often it was quarantined.
+    assert_eq!(found["quarantine_raw"], invalid + repeated, "{found}");
+    assert_eq!(staged["stg_rejected_events"], invalid, "{found}");
     let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
     for (defect, count) in defects.as_object().unwrap() {
         if let Some(kind) = expected_kind(defect) {
@@ -412,12 +435,15 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
     );
 }
 
-/// Event tables in the pipeline's summary (`  <type>/v<N>  <rows> rows`).
-fn event_table_count(summary: &str) -> u64 {
+/// Event types in the pipeline's summary (`  <type>/v<N>  <rows> rows`): one staging model
+/// each, however many versions it has.
+fn event_type_count(summary: &str) -> u64 {
     summary
         .lines()
-        .filter(|l| l.starts_with("  ") && l.contains("/v") && l.ends_with(" rows"))
-        .count() as u64
+        .filter(|l| l.starts_with("  ") && l.ends_with(" rows"))
+        .filter_map(|l| l.trim_start().split_once("/v").map(|(ty, _)| ty))
+        .collect::<BTreeSet<_>>()
+        .len() as u64
 }
 
 fn copy_dir(from: &Path, to: &Path) {

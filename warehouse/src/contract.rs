@@ -48,6 +48,13 @@ pub fn quarantine_columns() -> Vec<QuarantineColumn> {
             Logical::String,
             false,
         ),
+        // Nullable: quarantine files written before it was added lack it.
+        column(
+            "ordinal",
+            "The event's ordinal in its message body, from 1 (blank lines not counted); with message_id, the rejection's key (a redelivered message is quarantined again).",
+            Logical::UInt32,
+            true,
+        ),
         column(
             "received_at",
             "When the converter received the message (UTC).",

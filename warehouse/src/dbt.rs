@@ -1,7 +1,8 @@
 //! A dbt project over the raw tables: `models/staging/_sources.yml` (every table and column,
 //! with types, descriptions and tests from the schema), `stg_<event_type>.sql` (one row per
-//! `event_id`, earliest ingestion wins), `stg_events.sql` (the shared context of every type)
-//! and `_staging.yml` (their tests).
+//! `event_id`, earliest ingestion wins), `stg_events.sql` (the shared context of every type),
+//! `stg_rejected_events.sql` (the quarantine, once per rejected event) and `_staging.yml`
+//! (their tests).
 //!
 //! The same project runs on Snowflake (the sources are the tables `snowflake.rs` creates) and
 //! on DuckDB (dbt-duckdb reads the lake's Parquet directly): the only adapter-specific part is
@@ -37,6 +38,10 @@ pub fn render(contract: &Contract) -> Vec<(String, String)> {
     files.push((
         "dbt/models/staging/stg_events.sql".into(),
         events_model(contract),
+    ));
+    files.push((
+        format!("dbt/models/staging/stg_{QUARANTINE_TABLE}.sql"),
+        quarantine_model(),
     ));
     files
 }
@@ -289,6 +294,32 @@ fn events_model(contract: &Contract) -> String {
     sql
 }
 
+/// The quarantine once per rejected event. A message delivered again after part of its batch
+/// was stored is decoded again, and its bad events are quarantined again in that batch's
+/// file: the same `(message_id, ordinal)`. `raw_base64` is in the key for files written
+/// before `ordinal` existed (null there).
+fn quarantine_model() -> String {
+    let mut sql = generated_header("--");
+    sql.push_str(
+        "-- Every rejected event once: a redelivered message is quarantined again (in another\n\
+         -- batch's file), with the same message_id and ordinal; the earliest receipt wins.\n\n",
+    );
+    let cols: Vec<String> = quarantine_columns()
+        .iter()
+        .map(|c| format!("    {}", c.name))
+        .collect();
+    write!(
+        sql,
+        "with ranked as (\n    select\n        *,\n        row_number() over (\n            \
+         partition by message_id, ordinal, raw_base64\n            order by received_at\n        \
+         ) as receipt_rank\n    from {{{{ source('{SOURCE_NAME}', '{QUARANTINE_TABLE}') }}}}\n)\n\n\
+         select\n{}\nfrom ranked\nwhere receipt_rank = 1\n",
+        cols.join(",\n")
+    )
+    .unwrap();
+    sql
+}
+
 fn staging_yml(contract: &Contract) -> String {
     let mut y = generated_header("#");
     y.push_str("version: 2\n\nmodels:\n");
@@ -318,6 +349,24 @@ fn staging_yml(contract: &Contract) -> String {
     .unwrap();
     y.push_str("    columns:\n");
     model_columns(&mut y, &all, &contract.context);
+    writeln!(y, "  - name: stg_{QUARANTINE_TABLE}").unwrap();
+    writeln!(
+        y,
+        "    description: {}",
+        q(
+            "Every rejected event once (a redelivered message's rejections are repeated in the \
+           quarantine): why, where, and its exact bytes."
+        )
+    )
+    .unwrap();
+    y.push_str("    columns:\n");
+    for c in quarantine_columns() {
+        writeln!(y, "      - name: {}", c.name).unwrap();
+        writeln!(y, "        description: {}", q(c.doc)).unwrap();
+        if !c.nullable {
+            data_tests(&mut y, &["not_null".to_string()], "        ");
+        }
+    }
     y
 }
 

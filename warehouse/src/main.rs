@@ -21,6 +21,7 @@ enum Cmd {
     /// Writes JSON Schemas, Snowflake SQL and the dbt project into a directory (the committed
     /// `exports/`), removing files that are no longer exported.
     Export {
+        /// The directory to write (created if missing).
         #[arg(long, default_value = EXPORT_DIR)]
         out: PathBuf,
     },

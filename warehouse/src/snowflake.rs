@@ -92,26 +92,13 @@ fn event_table(d: &EventDescriptor) -> String {
     writeln!(sql, "{}", lines.join(",\n")).unwrap();
     writeln!(sql, ")\nCOMMENT = {};\n", string(d.doc)).unwrap();
     // A compatible change to this version (`check-compat --mode backward`) can only add
-    // optional columns; CREATE TABLE IF NOT EXISTS leaves an existing table as it was, and
-    // COPY's MATCH_BY_COLUMN_NAME would then drop the new column's values without a word.
+    // optional columns.
     let optional: Vec<String> = columns
         .iter()
         .filter(|f| f.nullable && f.name != EVENT_DATE)
-        .map(|f| {
-            format!(
-                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {}",
-                column_definition(f).trim_start()
-            )
-        })
+        .map(|f| column_definition(f).trim_start().to_string())
         .collect();
-    if !optional.is_empty() {
-        writeln!(
-            sql,
-            "-- Rerunning this file after a compatible change adds its optional columns.\n{};\n",
-            optional.join(";\n")
-        )
-        .unwrap();
-    }
+    add_columns(&mut sql, &table, &optional);
     let copy = copy_into(&table, &path, PARQUET_FORMAT, ".*[.]parquet");
     writeln!(
         sql,
@@ -168,6 +155,26 @@ fn copy_into(table: &str, path: &str, format: &str, pattern: &str) -> String {
     )
 }
 
+/// `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` for each optional column: CREATE TABLE IF NOT
+/// EXISTS leaves an existing table as it was, and COPY's MATCH_BY_COLUMN_NAME would then drop
+/// a new column's values without a word. Only optional columns can be added to a table that
+/// has rows, and only they can be new in a compatible change.
+fn add_columns(sql: &mut String, table: &str, definitions: &[String]) {
+    if definitions.is_empty() {
+        return;
+    }
+    let statements: Vec<String> = definitions
+        .iter()
+        .map(|d| format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {d}"))
+        .collect();
+    writeln!(
+        sql,
+        "-- Rerunning this file after a compatible change adds its optional columns.\n{};\n",
+        statements.join(";\n")
+    )
+    .unwrap();
+}
+
 fn quarantine() -> String {
     let mut sql = generated_header("--");
     writeln!(
@@ -178,17 +185,19 @@ fn quarantine() -> String {
     .unwrap();
     writeln!(sql, "USE SCHEMA {SCHEMA};\n").unwrap();
     writeln!(sql, "CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (").unwrap();
-    let lines: Vec<String> = contract::quarantine_columns()
+    let columns = contract::quarantine_columns();
+    let definition = |c: &contract::QuarantineColumn| {
+        let not_null = if c.nullable { "" } else { " NOT NULL" };
+        format!(
+            "{} {}{not_null} COMMENT {}",
+            c.name,
+            c.ty.snowflake_type(),
+            string(c.doc)
+        )
+    };
+    let lines: Vec<String> = columns
         .iter()
-        .map(|c| {
-            let not_null = if c.nullable { "" } else { " NOT NULL" };
-            format!(
-                "  {} {}{not_null} COMMENT {}",
-                c.name,
-                c.ty.snowflake_type(),
-                string(c.doc)
-            )
-        })
+        .map(|c| format!("  {}", definition(c)))
         .collect();
     writeln!(sql, "{}", lines.join(",\n")).unwrap();
     writeln!(
@@ -196,6 +205,12 @@ fn quarantine() -> String {
         ")\nCOMMENT = 'Events the converter rejected, with why and their exact bytes.';\n"
     )
     .unwrap();
+    let optional: Vec<String> = columns
+        .iter()
+        .filter(|c| c.nullable)
+        .map(definition)
+        .collect();
+    add_columns(&mut sql, QUARANTINE_TABLE, &optional);
     let copy = copy_into(QUARANTINE_TABLE, QUARANTINE_DIR, JSON_FORMAT, ".*[.]ndjson");
     writeln!(sql, "{copy};\n").unwrap();
     writeln!(
