@@ -175,13 +175,14 @@ resource "aws_iam_role_policy" "build" {
 
 # For whoever sends events (the generator, an application): attach it to their role or user
 # (output producer_policy_arn). SendMessageBatch is authorized as sqs:SendMessage; GetQueueUrl
-# lets a producer that knows only the queue's name find it. No kms: the queue uses SQS-managed
+# lets a producer that knows only the queue's name find it; GetQueueAttributes lets it read the
+# queue's MaximumMessageSize (the generator does at start-up, to pack bodies up to it). No kms: the queue uses SQS-managed
 # encryption, which needs no key permission.
 data "aws_iam_policy_document" "producer" {
   statement {
     sid       = "SendEvents"
     effect    = "Allow"
-    actions   = ["sqs:SendMessage", "sqs:GetQueueUrl"]
+    actions   = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     resources = [aws_sqs_queue.events.arn]
   }
 }

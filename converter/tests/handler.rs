@@ -255,6 +255,38 @@ async fn a_batch_of_only_bad_messages_is_quarantined_not_failed() {
     );
 }
 
+/// Two byte-identical bad events in one body are two rejections, told apart by their ordinal
+/// (the good event between them counts too, the blank line does not); delivered again in
+/// another batch, the message is quarantined again under the same keys.
+#[tokio::test]
+async fn rejections_are_keyed_by_message_and_ordinal() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let bad = r#"{"event_type":"search","oops":1}"#;
+    let body = format!("{bad}\n\n{}\n{bad}", event("search", 8, 1)).into_bytes();
+    let first = handler.handle(&[Message::new("m1", body.clone())]).await;
+    let again = handler
+        .handle(&[
+            Message::new("m1", body),
+            Message::new("m2", event("search", 9, 1).into_bytes()),
+        ])
+        .await;
+    assert_eq!((first.counts.rejected, again.counts.rejected), (2, 2));
+    let mut keys: Vec<(String, u64)> = quarantine(dir.path())
+        .iter()
+        .map(|r| {
+            assert_eq!(r["raw"], bad);
+            (
+                r["message_id"].as_str().unwrap().to_string(),
+                r["ordinal"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    keys.sort();
+    let m1 = |ordinal| ("m1".to_string(), ordinal);
+    assert_eq!(keys, [m1(1), m1(1), m1(3), m1(3)]);
+}
+
 #[tokio::test]
 async fn invalid_utf8_is_quarantined_byte_exact() {
     let dir = tempfile::tempdir().unwrap();

@@ -40,7 +40,7 @@ pub mod rule_kinds {
     message = "`{Self}` is not a supported event field type",
     label = "no column mapping for this type",
     note = "supported: String, bool, i32, i64, u32, u64, f64, Decimal<P, S>, Timestamp, Date, Uuid, Option<T>, Vec<T>, #[derive(BehaviorEnum)] enums and #[derive(BehaviorRecord)] structs",
-    note = "a newtype opts in with `impl behavior_runtime::ColumnType for ...`"
+    note = "a newtype opts in with `impl behavior_runtime::ColumnType for ...` (declaring in `RULES` the rules its `decode` enforces)"
 )]
 pub trait ColumnType: Sized + Serialize + serde::de::DeserializeOwned {
     /// The builder values of this type are appended to.

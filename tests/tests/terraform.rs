@@ -645,11 +645,19 @@ fn iam_grants_exactly_the_calls_the_converter_makes() {
             policy.labels()[1].as_str()
         );
     }
-    // Producers may send to the events queue, nothing else.
+    // Producers may send to the events queue and read its size limit (the generator's
+    // start-up check), nothing else.
     let producer = set(statements(tf.data("aws_iam_policy_document", "producer"))
         .into_iter()
         .flat_map(|(_, actions, _)| actions));
-    assert_eq!(producer, set(["sqs:SendMessage", "sqs:GetQueueUrl"]));
+    assert_eq!(
+        producer,
+        set([
+            "sqs:SendMessage",
+            "sqs:GetQueueUrl",
+            "sqs:GetQueueAttributes"
+        ])
+    );
     assert_eq!(
         tf.resources_of_type("aws_iam_role_policy_attachment")
             .count(),

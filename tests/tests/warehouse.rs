@@ -213,6 +213,12 @@ fn expected_kind(defect: &str) -> Option<&'static str> {
     })
 }
 
+/// The receipt time of the simulated redelivery, later than any real one.
+const LATE_RECEIPT: &str = "2099-01-01T00:00:00Z";
+/// Added to an ordinal for the simulated second event with the same bytes (no body of the
+/// test's pipeline holds that many events; the inspection below counts them apart by it).
+const TWIN_ORDINAL: u64 = 1_000_000;
+
 /// After `dbt build`: rows per staging model, the raw tables' distinct event ids, the
 /// deduplicated quarantine by kind and the raw quarantine's rows, and every source column whose type DuckDB reads differs from the
 /// exported `meta.duckdb_type`.
@@ -236,8 +242,10 @@ for table in sources["tables"]:
         if want and described.get(c["name"]) != want:
             out["type_mismatches"].append({"table": table["name"], "column": c["name"], "duckdb": described.get(c["name"]), "exported": want})
     if table["name"] == "rejected_events":
-        out["quarantine"] = dict(con.execute("select error_kind, count(*) from stg_rejected_events group by 1").fetchall())
+        out["quarantine"] = dict(con.execute("select error_kind, count(*) from stg_rejected_events where ordinal < 1000000 group by 1").fetchall())
         out["quarantine_raw"] = one(f"select count(*) from {location}")
+        out["quarantine_twins"] = one("select count(*) from stg_rejected_events where ordinal >= 1000000")
+        out["quarantine_late"] = one("select count(*) from stg_rejected_events where received_at >= timestamptz '2099-01-01 00:00:00+00'")
     else:
         out["raw_rows"][table["name"]] = one(f"select count(*) from {location}")
         out["raw_distinct"][table["name"]] = one(f"select count(distinct event_id) from {location}")
@@ -298,8 +306,21 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
         .unwrap()
         .unwrap()
         .path();
-    let repeated = std::fs::read_to_string(&first).unwrap().lines().count() as u64;
-    std::fs::copy(&first, quarantine_dir.join("part-redelivered.ndjson")).unwrap();
+    // Received later: the staging model must keep the first receipt, not any one copy. Plus
+    // one line that differs only in its ordinal: another event of that message with the same
+    // bytes, which must stay a row of its own.
+    let original = std::fs::read_to_string(&first).unwrap();
+    let mut copy = String::new();
+    for line in original.lines() {
+        let mut rejection: Value = serde_json::from_str(line).unwrap();
+        rejection["received_at"] = Value::from(LATE_RECEIPT);
+        copy.push_str(&format!("{rejection}\n"));
+    }
+    let repeated = original.lines().count() as u64;
+    let mut twin: Value = serde_json::from_str(original.lines().next().unwrap()).unwrap();
+    twin["ordinal"] = Value::from(twin["ordinal"].as_u64().unwrap() + TWIN_ORDINAL);
+    copy.push_str(&format!("{twin}\n"));
+    std::fs::write(quarantine_dir.join("part-redelivered.ndjson"), copy).unwrap();
 
     // The committed project, copied so dbt's target/ and logs/ stay out of the repository.
     let project = work.path().join("project");
@@ -414,8 +435,13 @@ fn dbt_project_builds_on_duckdb_over_a_dirty_lake() {
 
     // The quarantine holds every injected invalid defect, kind for kind, once in the staging
     // model however often it was quarantined.
-    assert_eq!(found["quarantine_raw"], invalid + repeated, "{found}");
-    assert_eq!(staged["stg_rejected_events"], invalid, "{found}");
+    assert_eq!(found["quarantine_raw"], invalid + repeated + 1, "{found}");
+    assert_eq!(staged["stg_rejected_events"], invalid + 1, "{found}");
+    assert_eq!(found["quarantine_twins"], 1, "{found}");
+    assert_eq!(
+        found["quarantine_late"], 0,
+        "the first receipt wins: {found}"
+    );
     let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
     for (defect, count) in defects.as_object().unwrap() {
         if let Some(kind) = expected_kind(defect) {

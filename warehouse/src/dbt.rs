@@ -297,7 +297,9 @@ fn events_model(contract: &Contract) -> String {
 /// The quarantine once per rejected event. A message delivered again after part of its batch
 /// was stored is decoded again, and its bad events are quarantined again in that batch's
 /// file: the same `(message_id, ordinal)`. `raw_base64` is in the key for files written
-/// before `ordinal` existed (null there).
+/// before `ordinal` existed (null there; both engines put nulls in one partition): among
+/// those, two byte-identical bad events of one message count once, and a message quarantined
+/// both before and after the upgrade counts twice.
 fn quarantine_model() -> String {
     let mut sql = generated_header("--");
     sql.push_str(
