@@ -108,6 +108,7 @@ pub struct Rejection<'a> {
 pub struct Converter<'r> {
     decoder: BatchDecoder<'r>,
     limits: Limits,
+    chunk_input_bytes: usize,
 }
 
 impl<'r> Converter<'r> {
@@ -115,7 +116,15 @@ impl<'r> Converter<'r> {
         Self {
             decoder: BatchDecoder::new(registry, limits, INITIAL_ROWS),
             limits,
+            chunk_input_bytes: CHUNK_INPUT_BYTES,
         }
+    }
+
+    /// Flushes the builders into files after `bytes` of input instead of
+    /// [`CHUNK_INPUT_BYTES`]: tests reach a batch of several chunks with a few kilobytes.
+    pub fn with_chunk_input_bytes(mut self, bytes: usize) -> Self {
+        self.chunk_input_bytes = bytes;
+        self
     }
 
     /// Converts a batch. `received_at` is stamped on every row (`_ingested_at`) and names the
@@ -127,7 +136,12 @@ impl<'r> Converter<'r> {
         messages: &[Message],
         received_at: Timestamp,
     ) -> Result<Converted, ConvertError> {
-        let result = convert_with(&mut self.decoder, messages, received_at);
+        let result = convert_with(
+            &mut self.decoder,
+            messages,
+            received_at,
+            self.chunk_input_bytes,
+        );
         if result.is_err() {
             // A batch that failed half-way may have left rows in the builders.
             self.decoder = BatchDecoder::new(self.decoder.registry(), self.limits, INITIAL_ROWS);
@@ -150,6 +164,7 @@ fn convert_with(
     decoder: &mut BatchDecoder<'_>,
     messages: &[Message],
     received_at: Timestamp,
+    chunk_input_bytes: usize,
 ) -> Result<Converted, ConvertError> {
     let registry = decoder.registry();
     let name = batch_name(messages);
@@ -160,19 +175,28 @@ fn convert_with(
         quarantine_messages: BTreeSet::new(),
         received_at,
     };
-    let mut seen = BTreeSet::new();
     let mut chunk = 0;
     // Messages are decoded a group at a time: consecutive plain bodies up to `GROUP_BYTES`,
     // whose events the decoder groups by type, ended early by a compressed body (which the
     // decoder decodes as a group of its own: a 64 KiB one holds ~330 KiB of NDJSON).
     let mut group: Vec<u32> = Vec::new();
     let mut group_bytes = 0;
-    for (index, message) in messages.iter().enumerate() {
-        if !seen.insert(message.id.as_str()) {
+    // In message id order, not delivery order (SQS keeps none): a redelivered batch splits
+    // into the same chunks, so it overwrites each of its files instead of leaving a file of
+    // the first delivery's chunk beside the second's, and the batch input limit rejects the
+    // same events. A stable sort: of two deliveries of one message in a batch (now side by
+    // side), the first counts.
+    let mut order: Vec<usize> = (0..messages.len()).collect();
+    order.sort_by(|&a, &b| messages[a].id.cmp(&messages[b].id));
+    let mut previous: Option<&str> = None;
+    for index in order {
+        let message = &messages[index];
+        if previous == Some(message.id.as_str()) {
             out.duplicate_messages += 1;
             continue;
         }
-        if decoder.input_bytes() + group_bytes + message.body.len() > CHUNK_INPUT_BYTES {
+        previous = Some(message.id.as_str());
+        if decoder.input_bytes() + group_bytes + message.body.len() > chunk_input_bytes {
             out.counts
                 .add(decoded.decode(decoder, messages, &mut group));
             group_bytes = 0;

@@ -48,11 +48,15 @@ pub async fn handle(
         .payload
         .records
         .into_iter()
-        .map(|record| {
-            Message::new(
-                record.message_id.unwrap_or_default(),
-                record.body.unwrap_or_default(),
-            )
+        .enumerate()
+        .map(|(index, record)| {
+            // SQS always sets the id. Were one missing, an empty id would make every such record
+            // a repeat of the first (its events skipped yet acknowledged): each gets its own. As
+            // a batch item failure it is an id Lambda does not know, so it retries the batch.
+            let id = record
+                .message_id
+                .unwrap_or_else(|| format!("(record {index} without a message id)"));
+            Message::new(id, record.body.unwrap_or_default())
         })
         .collect();
     let report = handler.handle(&messages).await;

@@ -276,6 +276,10 @@ async fn rejections_are_keyed_by_message_and_ordinal() {
         .iter()
         .map(|r| {
             assert_eq!(r["raw"], bad);
+            assert_eq!(r["event_type"], "search", "{r}");
+            assert_eq!(r["error_kind"], "unknown_field", "{r}");
+            assert_eq!(r["field_path"], "$.oops", "{r}");
+            assert!(r["error_message"].as_str().unwrap().contains("oops"), "{r}");
             (
                 r["message_id"].as_str().unwrap().to_string(),
                 r["ordinal"].as_u64().unwrap(),
@@ -285,6 +289,26 @@ async fn rejections_are_keyed_by_message_and_ordinal() {
     keys.sort();
     let m1 = |ordinal| ("m1".to_string(), ordinal);
     assert_eq!(keys, [m1(1), m1(1), m1(3), m1(3)]);
+}
+
+/// Records without a message id (SQS always sets one) are not taken for repeats of each other.
+#[tokio::test]
+async fn records_without_a_message_id_are_each_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let mut event = sqs_event(&[
+        ("", event("search", 1, 1)),
+        ("", event("search", 2, 1)),
+        ("", "{".into()),
+    ]);
+    for record in &mut event.payload.records {
+        record.message_id = None;
+    }
+    let response = lambda::handle(&handler, event).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let files = files(dir.path());
+    assert_eq!(rows(&files, "search/v1/"), 2);
+    assert_eq!(rows(&files, "_rejected/"), 1);
 }
 
 #[tokio::test]
@@ -438,4 +462,91 @@ fn a_reused_converter_writes_what_a_fresh_one_writes() {
         };
         assert_eq!(bytes(&fresh), bytes(&again), "round {round}");
     }
+}
+
+/// A batch over the chunk size is written a chunk at a time, each chunk its own files: every
+/// event lands once, on a row naming the message it came in and the batch's receive time. The
+/// same batch delivered in another order splits into the same chunks, so a redelivery
+/// overwrites each of its files, byte for byte, instead of leaving one beside another.
+#[test]
+fn a_batch_of_several_chunks_lands_every_event_once_in_the_same_files_in_any_order() {
+    use arrow::array::{AsArray, RecordBatch};
+    use arrow::datatypes::TimestampMicrosecondType;
+    use behavior_converter::batch::Converter;
+    use std::io::Write;
+    let registry = behavior_schema::registry();
+    let received_at = behavior_runtime::Timestamp::from_micros(1_780_000_000_000_000);
+    // Message m-NNN holds events 2N (a search) and 2N + 1 (a page view, on day 1 or 2).
+    let messages: Vec<Message> = (0..60u32)
+        .map(|m| {
+            let body = [
+                event("search", 2 * m, 1),
+                event("page_view", 2 * m + 1, 1 + m % 2),
+            ]
+            .join("\n");
+            Message::new(format!("m-{m:03}"), body)
+        })
+        .collect();
+    let convert = |messages: &[Message]| -> BTreeMap<String, Vec<u8>> {
+        let converted = Converter::new(registry, Limits::default())
+            .with_chunk_input_bytes(8 * 1024)
+            .convert(messages, received_at)
+            .unwrap();
+        assert_eq!(converted.counts.accepted, 120);
+        converted
+            .files
+            .into_iter()
+            .map(|f| (f.key, f.bytes))
+            .collect()
+    };
+    let files = convert(&messages);
+    let names: std::collections::BTreeSet<&str> = files
+        .keys()
+        .map(|k| k.rsplit('/').next().unwrap())
+        .collect();
+    assert!(names.len() >= 5, "{names:?}");
+    assert_eq!(
+        files.len(),
+        files
+            .keys()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+
+    let mut ids = Vec::new();
+    for bytes in files.values() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        let batches: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for batch in batches {
+            let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+            let event_ids = column("event_id");
+            let message_ids = column("_message_id");
+            let ingested = column("_ingested_at");
+            let ingested = ingested.as_primitive::<TimestampMicrosecondType>();
+            for row in 0..batch.num_rows() {
+                let id: u32 = event_ids.as_string::<i32>().value(row)[24..]
+                    .parse()
+                    .unwrap();
+                assert_eq!(
+                    message_ids.as_string::<i32>().value(row),
+                    format!("m-{:03}", id / 2)
+                );
+                assert_eq!(ingested.value(row), received_at.micros());
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, (0..120).collect::<Vec<u32>>());
+
+    let mut shuffled = messages.clone();
+    shuffled.reverse();
+    shuffled.rotate_left(17);
+    assert_eq!(convert(&shuffled), files);
 }

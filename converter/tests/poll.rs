@@ -1,6 +1,6 @@
 //! The poller over the in-process queue (SQS's delivery semantics): a shutdown that comes while
 //! a batch is being gathered finishes that batch instead of abandoning messages it already
-//! made invisible.
+//! made invisible, and a receive failing mid-gathering still processes what it gathered.
 
 use std::time::Duration;
 
@@ -74,4 +74,79 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A queue whose `fail_at`-th receive fails once (a throttled or dropped call).
+struct FlakyQueue {
+    inner: MemoryQueue,
+    receives: std::sync::atomic::AtomicUsize,
+    fail_at: usize,
+}
+
+impl Queue for FlakyQueue {
+    async fn receive(
+        &self,
+        max: usize,
+        wait: Duration,
+        visibility: Duration,
+    ) -> Result<Vec<behavior_converter::queue::Received>, String> {
+        let n = 1 + self
+            .receives
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n == self.fail_at {
+            return Err("injected receive failure".into());
+        }
+        self.inner.receive(max, wait, visibility).await
+    }
+
+    async fn delete(&self, receipts: &[String]) -> Result<usize, String> {
+        self.inner.delete(receipts).await
+    }
+
+    async fn extend(&self, receipts: &[String], visibility: Duration) -> Result<(), String> {
+        self.inner.extend(receipts, visibility).await
+    }
+}
+
+/// A receive that fails while a batch is being gathered ends the gathering, and the messages
+/// already received (invisible until their timeout) are converted and deleted at once, not
+/// left to come back a visibility timeout later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_receive_while_gathering_processes_what_was_gathered() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(
+        &LakeUri::Local(dir.path().to_path_buf()),
+        &S3Options::default(),
+    )
+    .await
+    .unwrap();
+    let handler = Handler::new(behavior_schema::registry(), lake, Limits::default());
+    let queue = FlakyQueue {
+        inner: MemoryQueue::new(100),
+        receives: Default::default(),
+        fail_at: 2,
+    };
+    for body in page_views(5) {
+        queue.inner.send_blocking(body);
+    }
+    let options = PollOptions {
+        batch_size: 100,
+        window: Duration::from_secs(1),
+        visibility: Duration::from_secs(120),
+        idle_exit: Some(Duration::from_secs(1)),
+        ..PollOptions::default()
+    };
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let report = tokio::time::timeout(
+        Duration::from_secs(20),
+        poll(&queue, &handler, &options, shutdown, |_| ()),
+    )
+    .await
+    .expect("the poller goes idle");
+    assert_eq!(report.queue_errors, 1);
+    assert_eq!(report.batches, 1);
+    assert_eq!(report.total.counts.accepted, 5);
+    assert_eq!(report.deleted, 5);
+    queue.inner.close();
+    assert!(queue.inner.is_drained());
 }

@@ -9,8 +9,17 @@ use std::process::Command;
 use behavior_runtime::Faker;
 use behavior_runtime::parquet::write_parquet;
 
+/// The project's Python, whose pyarrow is the pinned one: `BEHAVIOR_PYTHON` (set by
+/// scripts/test), else `.venv/bin/python`; never whatever `python3` is on PATH.
 fn python() -> String {
-    std::env::var("BEHAVIOR_PYTHON").unwrap_or_else(|_| "python3".into())
+    let python = std::env::var("BEHAVIOR_PYTHON").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").to_string()
+    });
+    assert!(
+        std::path::Path::new(&python).exists(),
+        "{python} is missing: scripts/test creates .venv with pyarrow"
+    );
+    python
 }
 
 const READER: &str = r#"

@@ -519,3 +519,64 @@ fn a_pretty_printed_single_event_and_out_of_order_envelopes_decode() {
     let counts = decoder.decode_body(&serde_json::to_vec(&map).unwrap(), |_| {});
     assert_eq!((counts.received, counts.accepted), (1, 1));
 }
+
+/// The limits take what is at them and reject what is one past: a body of exactly
+/// `max_body_bytes`, an event of exactly `max_event_bytes` and nesting of exactly `MAX_DEPTH`
+/// levels are read; one byte or one level more is rejected with the limit's kind.
+#[test]
+fn limits_are_inclusive() {
+    use behavior_runtime::decoder::MAX_DEPTH;
+    let registry = behavior_schema::registry();
+    let limits = Limits {
+        max_body_bytes: 4096,
+        max_event_bytes: 2048,
+    };
+    let mut decoder = BatchDecoder::new(registry, limits, 16);
+    let mut outcome = |body: &[u8]| {
+        let mut kinds = Vec::new();
+        let counts = decoder.decode_body(body, |o| {
+            kinds.push(match o {
+                Outcome::Accepted { .. } => None,
+                Outcome::Rejected { error, .. } => Some(error.kind),
+            })
+        });
+        assert_eq!(counts.received, 1, "{}", String::from_utf8_lossy(body));
+        kinds[0]
+    };
+    // An event padded inside its object with JSON whitespace to exactly `len` bytes.
+    let event = with("search", |_| {});
+    let padded = |len: usize| {
+        let mut out = event[..event.len() - 1].to_vec();
+        out.resize(len - 1, b' ');
+        out.push(b'}');
+        out
+    };
+    assert_eq!(outcome(&padded(2048)), None);
+    assert_eq!(outcome(&padded(2049)), Some(ErrorKind::EventTooLarge));
+    // A body: the event, then a line of blanks up to the size.
+    let body = |len: usize| {
+        let mut out = [&event[..], b"\n"].concat();
+        out.resize(len, b' ');
+        out
+    };
+    assert_eq!(outcome(&body(4096)), None);
+    assert_eq!(outcome(&body(4097)), Some(ErrorKind::BodyTooLarge));
+    // Nesting: the event object is one level, each array one more. Before `event_type`, the
+    // value is read to find the type; an unknown field is rejected either way, but only past
+    // the limit for its depth.
+    let nested = |levels: u32| {
+        let arrays = (levels - 1) as usize;
+        format!(
+            "{{\"nested\":{}{},\"event_type\":\"search\"}}",
+            "[".repeat(arrays),
+            "]".repeat(arrays)
+        )
+        .into_bytes()
+    };
+    let at_limit = outcome(&nested(MAX_DEPTH));
+    assert!(
+        at_limit.is_some() && at_limit != Some(ErrorKind::TooDeep),
+        "{at_limit:?}"
+    );
+    assert_eq!(outcome(&nested(MAX_DEPTH + 1)), Some(ErrorKind::TooDeep));
+}

@@ -154,12 +154,13 @@ impl Moto {
             .await
             .expect("queue attributes")
             .attributes
-            .unwrap_or_default();
+            .expect("the queue's attributes in the answer");
+        // A missing or unreadable count fails here: read as 0 it would pass "queue empty".
         let get = |name: &A| {
             attributes
                 .get(name)
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
+                .unwrap_or_else(|| panic!("{name:?} of {url}: {attributes:?}"))
         };
         (
             get(&A::ApproximateNumberOfMessages),

@@ -1,6 +1,8 @@
 //! A loopback TCP proxy in front of a service that can be told to fail: while failing, every
 //! new connection gets `503 Service Unavailable` and existing connections are cut, so the
 //! client sees the service down (its SDK retries, then gives up) until it is healthy again.
+//! It can also stall: requests are held, not refused, until it is told to go on, so the
+//! client sees the service slow.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +14,9 @@ use tokio::sync::watch;
 pub struct FaultProxy {
     pub url: String,
     failing: watch::Sender<bool>,
+    stalled: watch::Sender<bool>,
+    /// Reads of request bytes held back by a stall.
+    held: Arc<AtomicUsize>,
     /// Connections answered with 503.
     refused: Arc<AtomicUsize>,
     /// Reads from the service that carried bytes back to a client: a client that got an
@@ -33,17 +38,21 @@ impl FaultProxy {
             .expect("a loopback port for the proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let (failing, watcher) = watch::channel(false);
+        let (stalled, stall_watcher) = watch::channel(false);
+        let held = Arc::new(AtomicUsize::new(0));
         let refused = Arc::new(AtomicUsize::new(0));
         let answers = Arc::new(AtomicUsize::new(0));
         let upstream = upstream.to_string();
         {
-            let (refused, answers) = (refused.clone(), answers.clone());
+            let (refused, answers, held) = (refused.clone(), answers.clone(), held.clone());
             runtime.spawn(async move {
                 while let Ok((client, _)) = listener.accept().await {
                     let mut watcher = watcher.clone();
+                    let mut stall = stall_watcher.clone();
                     let upstream = upstream.clone();
                     let refused = refused.clone();
                     let answers = answers.clone();
+                    let held = held.clone();
                     tokio::spawn(async move {
                         if *watcher.borrow_and_update() {
                             refused.fetch_add(1, Ordering::Relaxed);
@@ -56,7 +65,16 @@ impl FaultProxy {
                         let (mut from_client, mut to_client) = client.into_split();
                         let (mut from_server, mut to_server) = server.into_split();
                         let requests = async {
-                            let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+                            let mut buffer = [0u8; 16 * 1024];
+                            while let Ok(n @ 1..) = from_client.read(&mut buffer).await {
+                                if *stall.borrow_and_update() {
+                                    held.fetch_add(1, Ordering::Relaxed);
+                                    let _ = stall.wait_for(|stalled| !*stalled).await;
+                                }
+                                if to_server.write_all(&buffer[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
                             let _ = to_server.shutdown().await;
                         };
                         let responses = async {
@@ -81,6 +99,8 @@ impl FaultProxy {
         FaultProxy {
             url: format!("http://127.0.0.1:{port}"),
             failing,
+            stalled,
+            held,
             refused,
             answers,
             _runtime: runtime,
@@ -89,6 +109,16 @@ impl FaultProxy {
 
     pub fn set_failing(&self, failing: bool) {
         let _ = self.failing.send(failing);
+    }
+
+    /// While stalled, requests wait in the proxy (none is refused or cut) until it is not.
+    pub fn set_stalled(&self, stalled: bool) {
+        let _ = self.stalled.send(stalled);
+    }
+
+    /// How many reads of request bytes a stall held back.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
     }
 
     /// How many times the service's bytes reached a client (see the field).

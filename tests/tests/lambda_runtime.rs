@@ -18,14 +18,14 @@ use serde_json::Value;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sqs/mixed_batch.json");
 
-/// `cargo-lambda` from the project's virtualenv (scripts/test installs it), else from PATH.
+/// `cargo-lambda` from the project's virtualenv, at the version requirements-lock.txt pins
+/// (scripts/test installs it); missing, the test fails saying so.
 fn cargo_lambda() -> Command {
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/cargo-lambda");
-    let program = if Path::new(venv).exists() {
-        venv
-    } else {
-        "cargo-lambda"
-    };
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/cargo-lambda");
+    assert!(
+        Path::new(program).exists(),
+        "{program} is missing: scripts/test installs cargo-lambda into .venv"
+    );
     let mut command = Command::new(program);
     command.arg("lambda");
     command

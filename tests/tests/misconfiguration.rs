@@ -1,6 +1,7 @@
 //! Misconfiguration fails at start-up, with one line naming the setting, before any message is
 //! touched: an unknown lake scheme, a bucket that does not exist, credentials that cannot be
-//! read, a queue that does not exist, a Lambda without its lake.
+//! read, a queue that does not exist, a Lambda without its lake, a batching window too long
+//! for the visibility timeout.
 
 use std::process::Output;
 
@@ -80,4 +81,14 @@ fn bad_settings_fail_at_start_up_naming_the_setting() {
         .output()
         .unwrap();
     fails_naming(output, &["QUEUE_URL", "missing"]);
+
+    // A batching window over half the visibility timeout: the batch's first messages would
+    // be visible again before the first extension. Refused before the queue is asked.
+    let output = std::process::Command::new(&converter)
+        .args(["poll", "--queue-url", "http://127.0.0.1:9/123456789012/q"])
+        .args(["--window", "31", "--visibility-timeout", "60", "--lake"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    fails_naming(output, &["--window 31", "--visibility-timeout (60 s)"]);
 }

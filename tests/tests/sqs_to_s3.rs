@@ -64,6 +64,56 @@ fn poll(moto: &Moto, queue_url: &str, s3_endpoint: &str, lake: &str, args: &[&st
         .unwrap()
 }
 
+/// Waits for `converter poll` to exit by itself (its `--idle-exit`); kills it and fails after
+/// `limit`, so a poller that never goes idle fails the test instead of hanging it. Its output
+/// is read meanwhile, so a full pipe cannot block it.
+fn finish(mut child: Child, limit: Duration) -> Output {
+    use std::io::Read;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "converter poll did not exit within {limit:?}:\n{}\n{}",
+                String::from_utf8_lossy(&stdout.join().unwrap()),
+                String::from_utf8_lossy(&stderr.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    check(output, "converter poll")
+}
+
 /// The per-batch summary lines `converter poll` printed (embedded metric format).
 fn batch_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
@@ -126,7 +176,7 @@ fn dirty_traffic_lands_exactly_once_with_every_defect_quarantined() {
         lake,
         &["--idle-exit", "3", "--batch-size", "10"],
     );
-    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let output = finish(child, Duration::from_secs(300));
     let batches = batch_lines(&output);
     assert!(batches.len() > 1);
     assert!(batches.iter().all(|b| b["balanced"] == true));
@@ -207,7 +257,7 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
     std::thread::sleep(Duration::from_secs(3));
     let refused = proxy.refused();
     proxy.set_failing(false);
-    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let output = finish(child, Duration::from_secs(300));
     let batches = batch_lines(&output);
     assert!(
         sum(&batches, "failed_messages") > 0,
@@ -241,10 +291,76 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
     proxy.set_failing(true);
     let sent = generate(&moto, &poison, 5, 9, 0.0);
     assert_eq!(sent["report"]["messages_sent"], 1);
-    let output = check(child.wait_with_output().unwrap(), "converter poll");
+    let output = finish(child, Duration::from_secs(300));
     let batches = batch_lines(&output);
     assert!(batches.len() >= 2, "delivered at least twice: {batches:?}");
     assert!(batches.iter().all(|b| b["failed_messages"] == 1));
     assert_eq!(rt.block_on(moto.queue_depth(&poison)), (0, 0));
     assert_eq!(rt.block_on(moto.queue_depth(&poison_dlq)), (1, 0));
+}
+
+/// A batch that takes longer than its visibility timeout to store stays invisible: while S3 is
+/// slow (the proxy holds the writes for three timeouts) the poller extends it, so no other
+/// consumer receives it, and it lands once, in one batch.
+#[test]
+fn a_batch_slower_than_the_visibility_timeout_is_not_delivered_again() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(moto.s3().create_bucket().bucket("lake").send())
+        .unwrap();
+    let proxy = FaultProxy::start(moto.url.trim_start_matches("http://"));
+    let (queue, dlq) = rt.block_on(moto.queue_with_dlq("slow", 10, 30));
+    let lake = "s3://lake/slow";
+    let child = poll(
+        &moto,
+        &queue,
+        &proxy.url,
+        lake,
+        &["--idle-exit", "4", "--visibility-timeout", "2"],
+    );
+    wait_for(Duration::from_secs(30), "the converter to start", || {
+        proxy.answers() > 0
+    });
+    proxy.set_stalled(true);
+    let sent = generate(&moto, &queue, 300, 3, 0.0);
+    assert_eq!(sent["report"]["messages_sent"], 1, "{sent}");
+    wait_for(Duration::from_secs(30), "a write held by the stall", || {
+        proxy.held() > 0
+    });
+    // Another consumer watches for three visibility timeouts: without extensions the message
+    // would be visible again after the first.
+    let sqs = moto.sqs();
+    let watch_until = Instant::now() + Duration::from_secs(6);
+    while Instant::now() < watch_until {
+        let received = rt
+            .block_on(
+                sqs.receive_message()
+                    .queue_url(&queue)
+                    .max_number_of_messages(10)
+                    .visibility_timeout(0)
+                    .wait_time_seconds(1)
+                    .send(),
+            )
+            .unwrap();
+        assert!(
+            received.messages.unwrap_or_default().is_empty(),
+            "a message of the batch being stored became visible again"
+        );
+    }
+    assert_eq!(
+        rt.block_on(moto.queue_depth(&queue)),
+        (0, 1),
+        "in flight, not yet deleted: its writes are still held"
+    );
+    proxy.set_stalled(false);
+    let output = finish(child, Duration::from_secs(120));
+    let batches = batch_lines(&output);
+    assert_eq!(batches.len(), 1, "{batches:?}");
+    assert_eq!(batches[0]["received"], 300);
+    assert_eq!(batches[0]["failed_messages"], 0);
+    let read = read_lake(&moto, lake);
+    assert_eq!(read["rows"], 300, "{read}");
+    assert_eq!(read["distinct_event_ids"], 300, "{read}");
+    assert_eq!(rt.block_on(moto.queue_depth(&queue)), (0, 0));
+    assert_eq!(rt.block_on(moto.queue_depth(&dlq)), (0, 0));
 }

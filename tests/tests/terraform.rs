@@ -150,15 +150,21 @@ impl Terraform {
     }
 
     /// The `validation` conditions of a variable, evaluated with `var` = defaults + overrides.
-    /// Conditions that call functions this test does not implement (`can`, `regex`) are skipped.
+    /// Terraform's functions are not all here: `can(regex(p, s))` becomes `regex_matches(p, s)`
+    /// (the `regex` crate's syntax is RE2's, as Terraform's is), and any other function fails
+    /// the evaluation loudly.
     fn validations_pass(&self, name: &str, overrides: &[(&str, Value)]) -> Option<bool> {
-        let conditions: Vec<&Expression> = self
+        let conditions: Vec<Expression> = self
             .variable(name)
             .body()
             .blocks()
             .filter(|block| block.identifier() == "validation")
-            .map(|block| attr(block.body(), "condition"))
-            .filter(|condition| !condition.to_string().contains("can("))
+            .map(|block| {
+                let condition = without_can_regex(&attr(block.body(), "condition").to_string());
+                let body: Body = hcl::from_str(&format!("condition = {condition}\n"))
+                    .unwrap_or_else(|e| panic!("var.{name}: {condition}: {e}"));
+                attr(&body, "condition").clone()
+            })
             .collect();
         if conditions.is_empty() {
             return None;
@@ -183,6 +189,30 @@ impl Terraform {
                     Ok(Value::from(list.contains(&args[1])))
                 }),
         );
+        ctx.declare_func(
+            "regex_matches",
+            FuncDef::builder()
+                .param(ParamType::String)
+                .param(ParamType::Any)
+                .build(|args: FuncArgs| {
+                    let pattern = args[0].as_str().ok_or("not a string")?;
+                    let regex = regex::Regex::new(pattern).map_err(|e| e.to_string())?;
+                    // `regex` fails on anything but a string (null too: HCL's `||` evaluates
+                    // both sides), which `can` turns into false.
+                    Ok(Value::from(
+                        args[1].as_str().is_some_and(|s| regex.is_match(s)),
+                    ))
+                }),
+        );
+        ctx.declare_func(
+            "alltrue",
+            FuncDef::builder()
+                .param(ParamType::Array(Box::new(ParamType::Bool)))
+                .build(|args: FuncArgs| {
+                    let list = args[0].as_array().ok_or("not a list")?;
+                    Ok(Value::from(list.iter().all(|v| v.as_bool() == Some(true))))
+                }),
+        );
         Some(conditions.iter().all(|condition| {
             condition
                 .evaluate(&ctx)
@@ -191,6 +221,60 @@ impl Terraform {
                 .unwrap_or_else(|| panic!("validation of var.{name} is not a boolean"))
         }))
     }
+}
+
+/// `condition` with each `can(regex(p, s))` written `regex_matches(p, s)`: true where
+/// Terraform's `regex` finds a match, false where it would fail. Another use of `can` panics.
+fn without_can_regex(condition: &str) -> String {
+    const CALL: &str = "can(regex(";
+    let mut out = String::new();
+    let (mut depth, mut drops) = (0usize, Vec::new());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = condition;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if rest.starts_with(CALL) {
+            out.push_str("regex_matches(");
+            // The `)` that brings the depth back to here closes `can(`: dropped.
+            drops.push(depth);
+            depth += 2;
+            rest = &rest[CALL.len()..];
+            continue;
+        } else if rest.starts_with("can(") {
+            panic!("only can(regex(...)) is evaluated here: {condition}");
+        } else {
+            match c {
+                '"' => in_string = true,
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if drops.last() == Some(&depth) {
+                        drops.pop();
+                        rest = &rest[1..];
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[test]
+fn can_regex_is_rewritten_around_strings_holding_parentheses() {
+    assert_eq!(
+        without_can_regex(r#"var.x == "" || can(regex("^(a|b)\\)\"$", var.x))"#),
+        r#"var.x == "" || regex_matches("^(a|b)\\)\"$", var.x)"#
+    );
+    assert_eq!(
+        without_can_regex(r#"alltrue([for a in var.l : can(regex("^arn:", a))])"#),
+        r#"alltrue([for a in var.l : regex_matches("^arn:", a)])"#
+    );
 }
 
 fn attr_opt<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
@@ -539,6 +623,56 @@ fn the_visibility_timeout_is_at_least_six_function_timeouts() {
     }
 }
 
+/// The contract's action lists are kept by hand; this keeps them true to the code: every AWS
+/// SDK call in the converter's source (`client.<operation>()`) maps to an action the contract
+/// lists, and every listed action is needed by a call. A new call fails here until its IAM
+/// action is in `converter/src/contract.rs` (and so, by the test below, in the role).
+#[test]
+fn the_contract_lists_the_actions_of_every_sdk_call_in_the_converter() {
+    // Operation → the IAM action that authorizes it (batch and multipart calls are authorized
+    // as their single or whole-object counterparts).
+    let action_of = |operation: &str| -> &'static str {
+        match operation {
+            "head_bucket" => "s3:ListBucket",
+            "put_object"
+            | "create_multipart_upload"
+            | "upload_part"
+            | "complete_multipart_upload" => "s3:PutObject",
+            "abort_multipart_upload" => "s3:AbortMultipartUpload",
+            "receive_message" => "sqs:ReceiveMessage",
+            "delete_message_batch" => "sqs:DeleteMessage",
+            "change_message_visibility_batch" => "sqs:ChangeMessageVisibility",
+            "get_queue_attributes" => "sqs:GetQueueAttributes",
+            other => panic!(
+                "the converter calls {other}: add its IAM action to converter/src/contract.rs \
+                 and to this table"
+            ),
+        }
+    };
+    let call = regex::Regex::new(r"client\s*\.\s*([a-z_]+)\(\)").unwrap();
+    let mut called = BTreeSet::new();
+    let mut stack = vec![repo_root().join("converter/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for found in call.captures_iter(&source) {
+                    called.insert(action_of(&found[1]).to_string());
+                }
+            }
+        }
+    }
+    assert!(called.len() >= 7, "found calls for only {called:?}");
+    let listed = set(contract::S3_ACTIONS
+        .iter()
+        .chain(&contract::SQS_POLL_ACTIONS)
+        .copied());
+    assert_eq!(called, listed, "actions the code calls vs the contract's");
+}
+
 #[test]
 fn iam_grants_exactly_the_calls_the_converter_makes() {
     let tf = Terraform::load();
@@ -755,6 +889,10 @@ fn variable_defaults_pass_their_own_validations() {
             attr_opt(block.body(), "description").is_some(),
             "var.{name} has no description"
         );
+        // A variable without a default (image_tag) is always given a value.
+        if attr_opt(block.body(), "default").is_none() {
+            continue;
+        }
         if let Some(pass) = tf.validations_pass(name, &[]) {
             assert!(pass, "var.{name}'s default fails its validation");
             checked += 1;
@@ -775,6 +913,64 @@ fn variable_defaults_pass_their_own_validations() {
         Some(false),
         "maximum_concurrency above reserved_concurrency must be rejected"
     );
+}
+
+/// The validations `terraform validate` would run (it cannot here: no providers), on values a
+/// user could type: each malformed one is rejected, a well-formed one accepted.
+#[test]
+fn validations_reject_malformed_values() {
+    let tf = Terraform::load();
+    let arn = |s: &str| Value::from(s);
+    for (name, bad, good) in [
+        ("region", Value::from("US-EAST-1"), Value::from("eu-west-1")),
+        (
+            "name",
+            Value::from("Behavior_Events"),
+            Value::from("behavior-events"),
+        ),
+        (
+            "image_tag",
+            Value::from("-v1 x"),
+            Value::from("v1.2.3-x86_64"),
+        ),
+        (
+            "log_level",
+            Value::from("info; rm"),
+            Value::from("info,behavior=debug"),
+        ),
+        (
+            "lake_prefix",
+            Value::from("/events"),
+            Value::from("events/raw"),
+        ),
+        (
+            "snowpipe_sqs_arn",
+            arn("arn:aws:sns:us-east-1:123456789012:snowpipe"),
+            arn("arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDA"),
+        ),
+        (
+            "snowflake_principal_arn",
+            arn("arn:aws:iam::123:user/sf"),
+            arn("arn:aws:iam::123456789012:user/sf"),
+        ),
+        (
+            "alarm_email",
+            Value::from("ops"),
+            Value::from("ops@example.com"),
+        ),
+        (
+            "alarm_actions",
+            Value::from(vec![Value::from("sns:ops")]),
+            Value::from(vec![arn("arn:aws:sns:us-east-1:123456789012:ops")]),
+        ),
+    ] {
+        let pass = |value: &Value| {
+            tf.validations_pass(name, &[(name, value.clone())])
+                .unwrap_or_else(|| panic!("var.{name} has no validation"))
+        };
+        assert!(!pass(&bad), "var.{name} = {bad:?} passes its validation");
+        assert!(pass(&good), "var.{name} = {good:?} fails its validation");
+    }
 }
 
 #[test]
@@ -801,6 +997,7 @@ fn the_deploy_script_and_the_build_use_what_terraform_defines() {
     let variables = set(tf
         .blocks("variable")
         .map(|b| b.labels()[0].as_str().to_string()));
+    let mut set_vars = 0;
     for (at, _) in deploy.match_indices("-var ") {
         let rest = deploy[at + "-var ".len()..].trim_start_matches('"');
         let name: String = rest
@@ -811,7 +1008,9 @@ fn the_deploy_script_and_the_build_use_what_terraform_defines() {
             variables.contains(&name),
             "scripts/deploy sets var {name}, which terraform/ lacks"
         );
+        set_vars += 1;
     }
+    assert!(set_vars >= 5, "scripts/deploy sets {set_vars} vars");
 
     // The build's environment: the project's variables, what scripts/deploy sets per build,
     // the buildspec's own and the build host's.

@@ -108,11 +108,23 @@ impl Queue for SqsQueue {
                 .await
                 .map_err(|e| describe(&e))?;
             deleted += output.successful.len();
+            // A batch call succeeds even when some of its entries fail (an expired receipt
+            // handle, throttling). Such a message was stored, so it is not lost: it comes back
+            // and overwrites its own files or adds duplicates the warehouse removes. Said, not
+            // hidden, and counted out of `deleted`.
+            if let Some(failure) = output.failed.first() {
+                tracing::warn!(
+                    failed = output.failed.len(),
+                    reason = %entry_failure(failure),
+                    "some stored messages were not deleted; they will be delivered again"
+                );
+            }
         }
         Ok(deleted)
     }
 
     async fn extend(&self, receipts: &[String], visibility: Duration) -> Result<(), String> {
+        let mut failed = (0, None);
         for chunk in receipts.chunks(10) {
             let entries = chunk
                 .iter()
@@ -126,14 +138,36 @@ impl Queue for SqsQueue {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| e.to_string())?;
-            self.client
+            let output = self
+                .client
                 .change_message_visibility_batch()
                 .queue_url(&self.url)
                 .set_entries(Some(entries))
                 .send()
                 .await
                 .map_err(|e| describe(&e))?;
+            // The call succeeds even when some entries fail: those messages may be delivered
+            // again while this batch is still being stored, which the caller must hear of.
+            failed.0 += output.failed.len();
+            if failed.1.is_none() {
+                failed.1 = output.failed.first().map(entry_failure);
+            }
         }
-        Ok(())
+        match failed {
+            (0, _) => Ok(()),
+            (count, reason) => Err(format!(
+                "{count} of {} visibility extensions failed: {}",
+                receipts.len(),
+                reason.unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// One line for a failed entry of a batch call: its error code and message.
+fn entry_failure(entry: &aws_sdk_sqs::types::BatchResultErrorEntry) -> String {
+    match &entry.message {
+        Some(message) => format!("{}: {message}", entry.code),
+        None => entry.code.clone(),
     }
 }
