@@ -26,16 +26,17 @@ fn page_views(count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The shared handler over a local lake in `root`.
+async fn handler(root: &std::path::Path) -> Handler {
+    let uri = LakeUri::Local(root.to_path_buf());
+    let lake = Lake::open(&uri, &S3Options::default()).await.unwrap();
+    Handler::new(behavior_schema::registry(), lake, Limits::default())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(
-        &LakeUri::Local(dir.path().to_path_buf()),
-        &S3Options::default(),
-    )
-    .await
-    .unwrap();
-    let handler = Handler::new(behavior_schema::registry(), lake, Limits::default());
+    let handler = handler(dir.path()).await;
     let queue = MemoryQueue::new(100);
     for body in page_views(5) {
         queue.send_blocking(body);
@@ -114,13 +115,7 @@ impl Queue for FlakyQueue {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_receive_while_gathering_processes_what_was_gathered() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(
-        &LakeUri::Local(dir.path().to_path_buf()),
-        &S3Options::default(),
-    )
-    .await
-    .unwrap();
-    let handler = Handler::new(behavior_schema::registry(), lake, Limits::default());
+    let handler = handler(dir.path()).await;
     let queue = FlakyQueue {
         inner: MemoryQueue::new(100),
         receives: Default::default(),

@@ -1,7 +1,9 @@
 //! Dirty traffic: the defects real pipelines receive, injected into a clean stream at a given
 //! rate, each counted so tests can check the converter's decision on every one.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::ops::RangeInclusive;
 
 use behavior_runtime::Faker;
 use rand::RngExt;
@@ -21,7 +23,7 @@ pub enum Defect {
     EpochTimestamp,
     StringOverBound,
     InvalidUtf8,
-    /// The same event (same `event_id`) sent again.
+    /// The same event (same `event_id`) sent again, [`RESEND_DELAY`] lines later.
     Duplicate,
     /// `event_time` days before the rest of the stream.
     Late,
@@ -51,14 +53,26 @@ impl Defect {
     }
 }
 
+/// How many lines after the original a re-send goes out: far enough that it usually lands in
+/// another message body and another batch, as a producer's retry does.
+pub const RESEND_DELAY: RangeInclusive<u64> = 64..=4096;
+
 /// Wraps a clean stream and injects defects into a share `rate` of its lines.
+///
+/// Every line is counted when it is emitted, so the counts always describe exactly the lines
+/// yielded so far, however early the consumer stops; re-sends still held back when the clean
+/// stream ends are all emitted before the stream does.
 pub struct Dirty<I> {
     clean: I,
     rate: f64,
     faker: Faker,
-    /// Lines to emit before drawing from `clean` again (re-sends, swapped events).
+    /// Lines to emit before drawing from `clean` again (swapped events).
     queued: VecDeque<Vec<u8>>,
-    last_clean: Option<Vec<u8>>,
+    /// Re-sends held back, by the line number they are due at (then the order they were made).
+    held: BinaryHeap<Reverse<(u64, u64, Vec<u8>)>>,
+    /// Lines emitted so far, and re-sends made so far.
+    emitted: u64,
+    resends: u64,
     counts: BTreeMap<Defect, u64>,
     kinds: Vec<Defect>,
 }
@@ -71,7 +85,9 @@ impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
             // Its own stream, so the clean events are the same whatever the dirty rate.
             faker: Faker::new(seed ^ 0xd1e7_7afe_c0ff_ee00),
             queued: VecDeque::new(),
-            last_clean: None,
+            held: BinaryHeap::new(),
+            emitted: 0,
+            resends: 0,
             counts: BTreeMap::new(),
             kinds: Defect::ALL.to_vec(),
         }
@@ -156,47 +172,63 @@ impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
     }
 }
 
+impl<I: Iterator<Item = Vec<u8>>> Dirty<I> {
+    /// The next line, its defect counted if it has one.
+    fn line(&mut self) -> Option<(Vec<u8>, Option<Defect>)> {
+        if let Some(line) = self.queued.pop_front() {
+            return Some((line, None));
+        }
+        if self
+            .held
+            .peek()
+            .is_some_and(|Reverse((due, _, _))| *due <= self.emitted)
+        {
+            return self
+                .held
+                .pop()
+                .map(|Reverse((_, _, line))| (line, Some(Defect::Duplicate)));
+        }
+        let Some(line) = self.clean.next() else {
+            // The clean stream is over: what is held back goes out now, in order.
+            return self
+                .held
+                .pop()
+                .map(|Reverse((_, _, line))| (line, Some(Defect::Duplicate)));
+        };
+        if self.rate == 0.0 || self.kinds.is_empty() || !self.faker.rng.random_bool(self.rate) {
+            return Some((line, None));
+        }
+        let defect = self.kinds[self.faker.index(self.kinds.len())];
+        Some(match defect {
+            Defect::Duplicate => {
+                // This event goes out now; its re-send, counted when it goes out, later.
+                let due = self.emitted + self.faker.rng.random_range(RESEND_DELAY);
+                self.resends += 1;
+                self.held.push(Reverse((due, self.resends, line.clone())));
+                (line, None)
+            }
+            Defect::OutOfOrder => match self.clean.next() {
+                Some(next) => {
+                    self.queued.push_back(line);
+                    (next, Some(defect))
+                }
+                None => (line, None),
+            },
+            other => (self.inject(other, line), Some(defect)),
+        })
+    }
+}
+
 impl<I: Iterator<Item = Vec<u8>>> Iterator for Dirty<I> {
     type Item = Vec<u8>;
 
     fn next(&mut self) -> Option<Vec<u8>> {
-        if let Some(line) = self.queued.pop_front() {
-            return Some(line);
+        let (line, defect) = self.line()?;
+        if let Some(defect) = defect {
+            *self.counts.entry(defect).or_default() += 1;
         }
-        let line = self.clean.next()?;
-        if self.rate == 0.0 || self.kinds.is_empty() {
-            // Nothing will be re-sent, so there is no line to remember.
-            return Some(line);
-        }
-        if !self.faker.rng.random_bool(self.rate) {
-            // Copied into the same buffer each time: a clone per line was an allocation per
-            // event for the few that get re-sent.
-            let last = self.last_clean.get_or_insert_with(Vec::new);
-            last.clear();
-            last.extend_from_slice(&line);
-            return Some(line);
-        }
-        let defect = self.kinds[self.faker.index(self.kinds.len())];
-        let out = match defect {
-            Defect::Duplicate => match self.last_clean.clone() {
-                // The re-send goes out now, and this event right after it.
-                Some(previous) => {
-                    self.queued.push_back(line);
-                    previous
-                }
-                None => return Some(line),
-            },
-            Defect::OutOfOrder => match self.clean.next() {
-                Some(next) => {
-                    self.queued.push_back(line);
-                    next
-                }
-                None => return Some(line),
-            },
-            other => self.inject(other, line),
-        };
-        *self.counts.entry(defect).or_default() += 1;
-        Some(out)
+        self.emitted += 1;
+        Some(line)
     }
 }
 

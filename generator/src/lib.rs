@@ -1,11 +1,15 @@
 //! Simulated shop traffic, from the event catalog plus a behavioural model.
 //!
-//! - [`catalog`]: products with stable prices and Zipf-skewed popularity;
-//! - [`population`]: visitors with a stable device, platform, country and user agent;
-//! - [`model`]: sessions arriving as a Poisson process (optionally diurnal), each walking the
-//!   funnel page_view → product_view / search → cart changes → checkout → purchase, merged
-//!   into one stream in event-time order. Event types the model does not know are generated
-//!   from their fakes at a default rate, so a new catalog entry needs no edit here;
+//! - [`catalog`]: products with stable prices and ratings and Zipf-skewed popularity, and the
+//!   queries that find them;
+//! - [`population`]: visitors with a stable device, platform, country (and its time zone) and
+//!   a heavy-tailed activity, one session at a time each;
+//! - [`model`]: sessions arriving as a Poisson process (optionally diurnal, in each visitor's
+//!   local time), each bouncing or walking the funnel page_view → product_view / search →
+//!   cart changes → checkout → purchase, merged into one stream in event-time order. Event
+//!   types the model does not know are generated from their fakes at a default rate, so a new
+//!   catalog entry needs no edit here;
+//! - [`pace`]: events released when the wall clock reaches their event time;
 //! - `json`: events to compact JSON, serde_json's bytes with a cheaper string path.
 //!
 //! - [`dirty`]: defects injected at a rate (malformed JSON, wrong types, re-sends, late

@@ -4,6 +4,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use behavior_generator::model::{EVENTS_PER_SESSION, Timed};
 use behavior_generator::pace::Paced;
 use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
 use behavior_generator::{Config, Defect, Dirty, Simulation};
@@ -23,9 +24,10 @@ struct Args {
     /// How many events to write (default 10,000, or unlimited with --duration).
     #[arg(long)]
     count: Option<u64>,
-    /// Events per second in wall-clock time; event times then follow the wall clock.
-    /// Without it, events are written as fast as possible in simulated time (a day of traffic
-    /// in seconds).
+    /// Events per second in wall-clock time, on average: sessions arrive at the rate that
+    /// yields it, and each event is released when the clock reaches its event time (flat, no
+    /// day curve; the stream starts with sessions already in progress). Without it, events
+    /// are written as fast as possible in simulated time (a day of traffic in seconds).
     #[arg(long)]
     rate: Option<f64>,
     /// Stop after this many seconds.
@@ -34,8 +36,10 @@ struct Args {
     /// Seed of the random source: the same seed and options give byte-identical output.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Size of the visitor population.
-    #[arg(long, default_value_t = 10_000)]
+    /// Size of the population of returning visitors (each has one session at a time and
+    /// comes back no sooner than 30 minutes later); sessions for which none is free come from
+    /// first-time visitors.
+    #[arg(long, default_value_t = 200_000)]
     users: u32,
     /// Share of visitors who never sign in, in [0, 1].
     #[arg(long, default_value_t = 0.6)]
@@ -43,7 +47,7 @@ struct Args {
     /// Mean new sessions per simulated second (5 is ~430,000 sessions a simulated day).
     #[arg(long, default_value_t = 5.0)]
     sessions_per_second: f64,
-    /// Flat arrivals instead of a day curve.
+    /// Flat arrivals instead of a day curve (peaking at 20:00 in each visitor's local time).
     #[arg(long)]
     no_diurnal: bool,
     /// Share of events, in [0, 1], given a defect real pipelines see: malformed or truncated
@@ -78,6 +82,11 @@ struct Args {
     /// SendMessageBatch requests in flight at once.
     #[arg(long, default_value_t = 8)]
     in_flight: usize,
+    /// With --rate, the longest an event waits for its SQS message body (and batch) to fill:
+    /// then they are sent part-full. 0 sends as soon as no event is waiting. Without --rate
+    /// bodies fill at once and this does not apply.
+    #[arg(long, default_value_t = 1000)]
+    linger_ms: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -118,14 +127,16 @@ fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     if let Some(rate) = args.rate {
-        // Wall-clock traffic: sessions start now and arrive at the rate that yields `rate`
-        // events per second (about 5.5 events per session with the default funnel).
+        // Wall-clock traffic: events from now on, sessions arriving at the rate that yields
+        // `rate` events per second. Ten simulated minutes before now are run and dropped, so
+        // the sessions in progress are there from the first second and the rate with them.
         config.start = behavior_runtime::Timestamp::from_micros(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_micros() as i64),
         );
-        config.sessions_per_second = rate / 5.5;
+        config.warm_up_seconds = 600.0;
+        config.sessions_per_second = rate / EVENTS_PER_SESSION;
         config.diurnal = false;
     }
     let queue = match (&args.queue_url, &args.queue) {
@@ -146,19 +157,12 @@ fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut bytes = 0u64;
     let mut events = 0u64;
-    let mut stream = Dirty::new(
-        Simulation::new(behavior_schema::registry(), config),
-        args.dirty_rate,
-        args.seed,
-    );
+    let mut stream = Dirty::new(paced(&args, config), args.dirty_rate, args.seed);
     let bar = progress();
-    for line in Paced::new(
-        stream.by_ref(),
-        args.rate,
-        args.duration.map(Duration::from_secs_f64),
-    )
-    .take(limit(&args))
-    {
+    // Paced by the clock, lines go out within 20 ms of their release (a full 1 MiB buffer
+    // would hold them for up to a second at a few thousand events per second).
+    let mut flushed = std::time::Instant::now();
+    for line in stream.by_ref().take(limit(&args)) {
         if events.is_multiple_of(4096) {
             bar.set_position(events);
             bar.set_message(format!("{} MB", bytes >> 20));
@@ -167,6 +171,10 @@ fn main() -> anyhow::Result<()> {
         out.write_all(b"\n")?;
         bytes += line.len() as u64 + 1;
         events += 1;
+        if args.rate.is_some() && flushed.elapsed() >= Duration::from_millis(20) {
+            out.flush()?;
+            flushed = std::time::Instant::now();
+        }
     }
     out.flush()?;
     bar.finish_and_clear();
@@ -200,61 +208,93 @@ fn send_to_sqs(args: &Args, config: Config, queue: QueueRef) -> anyhow::Result<(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let client = behavior_generator::sqs::client(args.endpoint_url.as_deref()).await;
-        let options = SqsOptions {
-            max_body_bytes: args.max_body_bytes,
-            encoding: args.body_encoding,
-            in_flight: args.in_flight,
-            ..SqsOptions::default()
-        };
-        let sink = SqsSink::connect(client, queue, options).await?;
-        let started = std::time::Instant::now();
-        let mut stream = Dirty::new(
-            Simulation::new(behavior_schema::registry(), config),
-            args.dirty_rate,
-            args.seed,
-        )
-        .without(Defect::InvalidUtf8);
-        let bar = progress();
-        let lines = Paced::new(
-            stream.by_ref(),
-            args.rate,
-            args.duration.map(Duration::from_secs_f64),
-        )
-        .take(limit(args))
-        .inspect(|_| bar.inc(1));
-        let report = sink.send_all(lines).await;
-        bar.finish_and_clear();
-        let seconds = started.elapsed().as_secs_f64();
-        let invalid = stream.invalid_injected();
-        let summary = serde_json::json!({
-            "queue_url": sink.queue_url(),
-            "report": report,
-            "seconds": seconds,
-            "events_per_second": report.events_sent as f64 / seconds.max(1e-9),
-            "invalid_injected": invalid,
-            "defects": stream.counts(),
-        });
-        print_summary(
-            args.json,
-            &summary,
-            format!(
-                "{} events in {} messages ({} requests) to {} in {seconds:.2} s",
-                report.events_sent,
-                report.messages_sent,
-                report.requests,
-                sink.queue_url()
-            ),
-        );
-        if report.events_failed > 0 {
-            anyhow::bail!(
-                "{} events were not sent after retries",
-                report.events_failed
+    // Scoped, so the paced producer's thread can borrow the arguments.
+    std::thread::scope(|scope| {
+        runtime.block_on(async {
+            let client = behavior_generator::sqs::client(args.endpoint_url.as_deref()).await;
+            let options = SqsOptions {
+                max_body_bytes: args.max_body_bytes,
+                encoding: args.body_encoding,
+                in_flight: args.in_flight,
+                linger: Duration::from_millis(args.linger_ms),
+                ..SqsOptions::default()
+            };
+            let sink = SqsSink::connect(client, queue, options).await?;
+            let started = std::time::Instant::now();
+            let bar = progress();
+            let stream = || {
+                Dirty::new(paced(args, config), args.dirty_rate, args.seed)
+                    .without(Defect::InvalidUtf8)
+            };
+            let (report, invalid, defects) = if args.rate.is_some() {
+                // Pacing sleeps until each event's time: on the runtime's thread that would
+                // stall the requests in flight. The events are made on a thread of their own
+                // instead, and a full channel holds it back when sending falls behind.
+                let (lines, received) = tokio::sync::mpsc::channel(4096);
+                let producer_bar = bar.clone();
+                let producer = scope.spawn(move || {
+                    let mut stream = stream();
+                    for line in stream.by_ref().take(limit(args)) {
+                        producer_bar.inc(1);
+                        if lines.blocking_send(line).is_err() {
+                            break;
+                        }
+                    }
+                    (stream.invalid_injected(), stream.counts().clone())
+                });
+                let report = sink.send_stream(received).await;
+                // The channel closed: the producer has returned or is returning.
+                let (invalid, defects) = producer
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the event producer panicked"))?;
+                (report, invalid, defects)
+            } else {
+                let mut stream = stream();
+                let lines = stream.by_ref().take(limit(args)).inspect(|_| bar.inc(1));
+                let report = sink.send_all(lines).await;
+                (report, stream.invalid_injected(), stream.counts().clone())
+            };
+            bar.finish_and_clear();
+            let seconds = started.elapsed().as_secs_f64();
+            let summary = serde_json::json!({
+                "queue_url": sink.queue_url(),
+                "report": report,
+                "seconds": seconds,
+                "events_per_second": report.events_sent as f64 / seconds.max(1e-9),
+                "invalid_injected": invalid,
+                "defects": defects,
+            });
+            print_summary(
+                args.json,
+                &summary,
+                format!(
+                    "{} events in {} messages ({} requests) to {} in {seconds:.2} s",
+                    report.events_sent,
+                    report.messages_sent,
+                    report.requests,
+                    sink.queue_url()
+                ),
             );
-        }
-        Ok(())
+            if report.events_failed > 0 {
+                anyhow::bail!(
+                    "{} events were not sent after retries",
+                    report.events_failed
+                );
+            }
+            Ok(())
+        })
     })
+}
+
+/// The clean events, released by the clock with `--rate`, ending after `--duration`. Defects
+/// are injected after pacing: the pacer reads clean event times, and re-sends held back when
+/// the duration ends still go out.
+fn paced(args: &Args, config: Config) -> Paced<Timed> {
+    Paced::new(
+        Simulation::new(behavior_schema::registry(), config).timed(),
+        args.rate.is_some(),
+        args.duration.map(Duration::from_secs_f64),
+    )
 }
 
 /// Events to produce: `--count`, else unlimited with `--duration`, else 10,000.

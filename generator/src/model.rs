@@ -13,19 +13,22 @@ use behavior_schema::events::{
 };
 use behavior_schema::{EventContext, LineItem, Money, PaymentMethod, Platform, RefundReason};
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
+use rand_distr::{Distribution, Exp, Geometric};
 use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::json;
-use crate::population::{Visitor, population};
+use crate::population::{Population, Visitor};
 
 const MICROS: f64 = 1_000_000.0;
 
 /// Conversion rates of the funnel.
 #[derive(Clone, Debug)]
 pub struct Funnel {
-    /// Mean number of browsing steps (product views or searches) per session.
+    /// Share of sessions that leave after the landing page.
+    pub bounce: f64,
+    /// Mean number of browsing steps (product views or searches) of a session that does not
+    /// bounce; at least one.
     pub browse_steps: f64,
     /// Share of browsing steps that are searches.
     pub search_share: f64,
@@ -39,35 +42,66 @@ pub struct Funnel {
     pub purchase: f64,
     /// Chance a purchase is followed by a refund request.
     pub refund: f64,
+    /// Chance a purchase carries the free-shipping coupon [`COUPON`], in a session from the
+    /// newsletter campaign (which announces it) and in any other.
+    pub coupon_from_campaign: f64,
+    pub coupon: f64,
 }
 
 impl Default for Funnel {
+    /// Typical of a web shop: about a third of sessions bounce, one product view in eleven
+    /// adds to the cart, about 3% of sessions buy.
     fn default() -> Self {
         Self {
-            browse_steps: 4.0,
-            search_share: 0.3,
-            add_to_cart: 0.25,
-            remove_from_cart: 0.08,
-            checkout: 0.55,
-            purchase: 0.7,
-            refund: 0.04,
+            bounce: 0.38,
+            browse_steps: 5.0,
+            search_share: 0.25,
+            add_to_cart: 0.09,
+            remove_from_cart: 0.05,
+            checkout: 0.4,
+            purchase: 0.55,
+            refund: 0.12,
+            coupon_from_campaign: 0.4,
+            coupon: 0.03,
         }
     }
 }
 
+/// The coupon code of the newsletter: free shipping (and nothing else, so totals still add up
+/// as subtotal + tax + shipping).
+pub const COUPON: &str = "FREESHIP";
+/// Shipping charged below [`FREE_SHIPPING_FROM`], in cents.
+const SHIPPING: i128 = 499;
+/// Subtotal from which shipping is free, in cents.
+const FREE_SHIPPING_FROM: i128 = 5_000;
+
+/// Local hour (in the visitor's country) at which arrivals peak when diurnal.
+pub const PEAK_HOUR: f64 = 20.0;
+/// Swing of the day curve: the rate goes from 0.4× the mean at 08:00 to 1.6× at 20:00.
+const DAY_SWING: f64 = 0.6;
+
+/// Mean events per session with the default funnel (measured over a simulated day; a test
+/// holds it within 3%): what `--rate` divides by to get sessions per second.
+pub const EVENTS_PER_SESSION: f64 = 4.4;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub seed: u64,
-    /// Size of the visitor population.
+    /// Size of the population of returning visitors. Sessions for which none is free
+    /// (busy, or back too soon) come from first-time visitors.
     pub users: u32,
     /// Share of visitors who never sign in (no `user_id`).
     pub anonymous_share: f64,
     /// Mean session arrivals per simulated second.
     pub sessions_per_second: f64,
-    /// Shape arrivals by time of day (busy evenings, quiet nights).
+    /// Shape arrivals by time of day: each visitor's arrivals peak at [`PEAK_HOUR`] (20:00) in
+    /// their country's local time (busy evenings, quiet nights).
     pub diurnal: bool,
-    /// Simulated start of traffic.
+    /// Simulated time of the first event emitted.
     pub start: Timestamp,
+    /// Seconds simulated before `start` whose events are not emitted, so the stream starts with
+    /// sessions in progress and at its full rate (0: it starts from an empty shop).
+    pub warm_up_seconds: f64,
     pub products: u32,
     /// Zipf exponent of product popularity.
     pub zipf_exponent: f64,
@@ -80,11 +114,12 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             seed: 1,
-            users: 10_000,
+            users: 200_000,
             anonymous_share: 0.6,
             sessions_per_second: 5.0,
             diurnal: true,
             start: Timestamp::from_micros(behavior_runtime::fake::FAKE_EPOCH_MICROS),
+            warm_up_seconds: 0.0,
             products: 1_000,
             zipf_exponent: 1.1,
             funnel: Funnel::default(),
@@ -115,20 +150,28 @@ pub struct Simulation {
     config: Config,
     faker: Faker,
     catalog: Catalog,
-    visitors: Vec<Visitor>,
+    population: Population,
     unmodelled: Vec<&'static dyn EventKind>,
     pending: Pending,
     sequence: u64,
     spare: Spare,
+    /// Where each event is written before it is copied out at its exact size: events wait in
+    /// `pending` until their time (84 s on average), so their spare capacity would add up.
+    scratch: Vec<u8>,
+    /// The next candidate session start, in simulated seconds.
     next_arrival: f64,
+    /// Events before this (µs) belong to the warm-up: simulated, never serialized.
+    emit_from: i64,
     gap: Exp<f64>,
+    /// Browsing steps after the first of a session that does not bounce.
+    more_steps: Geometric,
 }
 
 impl Simulation {
     pub fn new(registry: &Registry, config: Config) -> Self {
         let mut faker = Faker::new(config.seed);
         let catalog = Catalog::new(&mut faker, config.products, config.zipf_exponent);
-        let visitors = population(&mut faker, config.users, config.anonymous_share);
+        let population = Population::new(&mut faker, config.users, config.anonymous_share);
         let unmodelled = registry
             .kinds()
             .iter()
@@ -140,69 +183,97 @@ impl Simulation {
             .collect();
         // Mean 20 s between a visitor's actions; the rate is positive, so `new` cannot fail.
         let gap = Exp::new(1.0 / 20.0).unwrap_or_else(|_| unreachable!());
+        // A probability in (0, 1]: `new` cannot fail.
+        let more_steps = Geometric::new(1.0 / config.funnel.browse_steps.max(1.0))
+            .unwrap_or_else(|_| unreachable!());
+        let start = config.start.micros() as f64 / MICROS;
         let mut simulation = Self {
-            next_arrival: config.start.micros() as f64 / MICROS,
+            next_arrival: start - config.warm_up_seconds.max(0.0),
+            emit_from: config.start.micros(),
             config,
             faker,
             catalog,
-            visitors,
+            population,
             unmodelled,
             pending: BinaryHeap::new(),
             sequence: 0,
             spare: Spare::default(),
+            scratch: Vec::with_capacity(4096),
             gap,
+            more_steps,
         };
         simulation.advance_arrival();
+        // The warm-up runs now, so a stream paced by the clock starts on time.
+        while simulation.next_arrival < start {
+            simulation.arrive();
+        }
         simulation
     }
 
-    /// Arrival rate at simulated second `t`: flat, or a day curve peaking at 20:00 UTC.
-    fn rate(&self, t: f64) -> f64 {
-        let base = self.config.sessions_per_second.max(1e-9);
-        if !self.config.diurnal {
-            return base;
-        }
-        let hour = (t / 3600.0).rem_euclid(24.0);
-        base * (1.0 + 0.6 * ((hour - 14.0) * std::f64::consts::PI / 12.0).cos())
+    /// The catalog the sessions browse.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
-    /// Moves `next_arrival` to the next session start: a Poisson process at the peak rate,
-    /// thinned by the day curve (Lewis–Shedler), so arrivals follow the time-varying rate.
+    /// Session starts per second at their peak: the mean rate, or its evening peak when diurnal.
+    fn peak_rate(&self) -> f64 {
+        let swing = if self.config.diurnal { DAY_SWING } else { 0.0 };
+        self.config.sessions_per_second.max(1e-9) * (1.0 + swing)
+    }
+
+    /// Moves `next_arrival` to the next candidate session start: a Poisson process at the peak
+    /// rate, which [`Self::arrive`] thins by the day curve (Lewis–Shedler).
     fn advance_arrival(&mut self) {
-        let peak =
-            self.config.sessions_per_second.max(1e-9) * if self.config.diurnal { 1.6 } else { 1.0 };
-        loop {
-            let u: f64 = self.faker.rng.random_range(f64::EPSILON..1.0);
-            self.next_arrival += -u.ln() / peak;
-            if !self.config.diurnal
-                || self
-                    .faker
-                    .rng
-                    .random_bool((self.rate(self.next_arrival) / peak).min(1.0))
-            {
-                break;
-            }
-        }
+        let u: f64 = self.faker.rng.random_range(f64::EPSILON..1.0);
+        self.next_arrival += -u.ln() / self.peak_rate();
     }
 
-    /// Starts the session due at `next_arrival` and schedules the one after.
+    /// Starts the session due at `next_arrival`, if the day curve keeps it, and draws the next.
+    /// The visitor is a returning one who is free (drawn by activity), else a first-time one;
+    /// the curve is read in the visitor's local time, so arrivals follow each country's day.
     fn arrive(&mut self) {
         let start = self.next_arrival;
-        self.session(start);
         self.advance_arrival();
+        let returning = self.population.pick(&mut self.faker, start);
+        let visitor = match returning {
+            Some(index) => *self.population.get(index),
+            None => Visitor::draw(&mut self.faker, None),
+        };
+        if self.config.diurnal {
+            let hour = (start / 3600.0 + visitor.country().utc_offset_hours).rem_euclid(24.0);
+            let curve = 1.0 + DAY_SWING * ((hour - PEAK_HOUR) * std::f64::consts::PI / 12.0).cos();
+            if !self
+                .faker
+                .rng
+                .random_bool((curve / (1.0 + DAY_SWING)).min(1.0))
+            {
+                return;
+            }
+        }
+        let end = self.session(start, &visitor);
+        if let Some(index) = returning {
+            self.population.busy_until(index, end);
+        }
     }
 
     fn push(&mut self, time: Timestamp, json: Vec<u8>) {
+        if time.micros() < self.emit_from {
+            return;
+        }
         self.sequence += 1;
         self.pending
             .push(Reverse((time.micros(), self.sequence, json)));
     }
 
     fn emit<E: serde::Serialize>(&mut self, time: Timestamp, event: &E) {
-        // Sized for a typical event up front: growing from empty costs more than writing it.
-        let mut json = Vec::with_capacity(1024);
+        if time.micros() < self.emit_from {
+            // Warm-up: simulated for its effect on what follows, never written.
+            return;
+        }
+        self.scratch.clear();
         // Serializing catalog types into a Vec cannot fail.
-        let _ = json::write(&mut json, event);
+        let _ = json::write(&mut self.scratch, event);
+        let json = self.scratch.clone();
         self.push(time, json);
     }
 
@@ -222,17 +293,17 @@ impl Simulation {
         std::mem::replace(context, vacant_context())
     }
 
-    /// Generates every event of one session.
-    fn session(&mut self, start: f64) {
-        let visitor = &self.visitors[self.faker.index(self.visitors.len())];
-        let currency = visitor.currency;
+    /// Generates every event of one session; returns when it ended, in simulated seconds.
+    fn session(&mut self, start: f64, visitor: &Visitor) -> f64 {
+        let country = visitor.country();
+        let currency = country.currency;
         let mut visit = Visit {
             context: EventContext {
-                user_id: visitor.user_id.clone(),
+                user_id: visitor.user_id(),
                 anonymous_id: visitor.anonymous_id,
                 platform: visitor.platform,
-                user_agent: visitor.user_agent.clone(),
-                country: visitor.country.clone(),
+                user_agent: visitor.user_agent().to_string(),
+                country: country.code.to_string(),
                 ..vacant_context()
             },
             clock: start,
@@ -263,8 +334,11 @@ impl Simulation {
 
         let cart_id = self.faker.uuid();
         let mut cart: Vec<LineItem> = Vec::new();
-        let steps = (-(self.faker.rng.random_range(f64::EPSILON..1.0f64)).ln() * f.browse_steps)
-            .ceil() as usize;
+        let steps = if self.faker.rng.random_bool(f.bounce.clamp(0.0, 1.0)) {
+            0
+        } else {
+            1 + self.more_steps.sample(&mut self.faker.rng)
+        };
         for _ in 0..steps.min(50) {
             if !cart.is_empty() && self.faker.rng.random_bool(f.remove_from_cart) {
                 let line = cart.remove(self.faker.index(cart.len()));
@@ -281,17 +355,11 @@ impl Simulation {
                 continue;
             }
             if self.faker.rng.random_bool(f.search_share) {
-                let query = self
-                    .catalog
-                    .pick(&mut self.faker)
-                    .name
-                    .split(' ')
-                    .next_back()
-                    .unwrap_or("shoes")
-                    .to_lowercase();
+                let found = self.catalog.search(&mut self.faker);
+                let query = self.spare.copy(&found.text);
+                let results_count = found.results;
                 let context = self.step(&mut visit, "search", "");
                 let time = context.event_time;
-                let results_count = self.faker.index(200) as u32;
                 let event = Search {
                     context,
                     query,
@@ -300,17 +368,12 @@ impl Simulation {
                 };
                 self.emit(time, &event);
                 visit.context = event.context;
+                self.spare.keep([event.query]);
                 continue;
             }
             let product = Arc::clone(self.catalog.pick(&mut self.faker));
             let context = self.step(&mut visit, "products/", &product.sku);
             let time = context.event_time;
-            // Eighths from 0 to 5: exact in binary, so the JSON text round-trips.
-            let rating = self
-                .faker
-                .rng
-                .random_bool(0.7)
-                .then(|| f64::from(self.faker.index(41) as u32) / 8.0);
             let stock_level = self.faker.rng.random_range(-5..500i64);
             let event = ProductView {
                 context,
@@ -320,7 +383,7 @@ impl Simulation {
                 price: product.price,
                 currency: self.spare.copy(currency),
                 stock_level,
-                rating,
+                rating: product.rating,
             };
             self.emit(time, &event);
             visit.context = event.context;
@@ -372,18 +435,27 @@ impl Simulation {
             visit.context = event.context;
             self.spare.keep([event.currency]);
             if self.faker.rng.random_bool(f.purchase) {
+                let coupon_rate = if campaign {
+                    f.coupon_from_campaign
+                } else {
+                    f.coupon
+                };
+                let coupon = self
+                    .faker
+                    .rng
+                    .random_bool(coupon_rate.clamp(0.0, 1.0))
+                    .then(|| COUPON.to_string());
                 let tax = subtotal * 20 / 100;
-                let shipping = if subtotal >= 5_000 { 0 } else { 499 };
+                let shipping = if coupon.is_some() || subtotal >= FREE_SHIPPING_FROM {
+                    0
+                } else {
+                    SHIPPING
+                };
                 let total = subtotal + tax + shipping;
                 let context = self.step(&mut visit, "checkout/confirmation", "");
                 let time = context.event_time;
                 let order_id = self.faker.uuid();
-                let payment_method = PaymentMethod::ALL[self.faker.index(PaymentMethod::ALL.len())];
-                let coupon = self
-                    .faker
-                    .rng
-                    .random_bool(0.1)
-                    .then(|| "WINTER10".to_string());
+                let payment_method = self.payment_method(visitor);
                 let event = Purchase {
                     context,
                     order_id,
@@ -437,6 +509,59 @@ impl Simulation {
                 visit.context = context;
             }
         }
+        visit.clock
+    }
+
+    /// How a visitor pays: Apple Pay only where it is offered (the iOS app, Safari on Apple
+    /// devices), where it takes 40% of orders; cards most often elsewhere.
+    fn payment_method(&mut self, visitor: &Visitor) -> PaymentMethod {
+        let roll = self.faker.rng.random_range(0..100);
+        if visitor.apple_pay() {
+            match roll {
+                0..40 => PaymentMethod::ApplePay,
+                40..80 => PaymentMethod::Card,
+                80..95 => PaymentMethod::Paypal,
+                _ => PaymentMethod::GiftCard,
+            }
+        } else {
+            match roll {
+                0..65 => PaymentMethod::Card,
+                65..93 => PaymentMethod::Paypal,
+                _ => PaymentMethod::GiftCard,
+            }
+        }
+    }
+
+    /// The next event and its time.
+    pub fn next_timed(&mut self) -> Option<(Timestamp, Vec<u8>)> {
+        loop {
+            let arrival_micros = (self.next_arrival * MICROS) as i64;
+            match self.pending.peek() {
+                Some(Reverse((time, _, _))) if *time <= arrival_micros => {
+                    return self
+                        .pending
+                        .pop()
+                        .map(|Reverse((time, _, json))| (Timestamp::from_micros(time), json));
+                }
+                _ => self.arrive(),
+            }
+        }
+    }
+
+    /// The stream with each event's time, for pacing by the clock.
+    pub fn timed(self) -> Timed {
+        Timed(self)
+    }
+}
+
+/// A [`Simulation`] that yields `(event_time, event)`.
+pub struct Timed(Simulation);
+
+impl Iterator for Timed {
+    type Item = (Timestamp, Vec<u8>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_timed()
     }
 }
 
@@ -506,14 +631,6 @@ impl Iterator for Simulation {
     /// The next event in time order: sessions are started until the earliest pending event
     /// precedes the next arrival, so memory holds only the sessions in progress.
     fn next(&mut self) -> Option<Vec<u8>> {
-        loop {
-            let arrival_micros = (self.next_arrival * MICROS) as i64;
-            match self.pending.peek() {
-                Some(Reverse((time, _, _))) if *time <= arrival_micros => {
-                    return self.pending.pop().map(|Reverse((_, _, json))| json);
-                }
-                _ => self.arrive(),
-            }
-        }
+        self.next_timed().map(|(_, json)| json)
     }
 }

@@ -5,13 +5,18 @@
 //! Throttling, 5xx and network errors are retried by the SDK's standard retry strategy
 //! (exponential backoff with jitter); entries that a successful `SendMessageBatch` reports as
 //! failed are retried here, with backoff, unless SQS says the fault is the sender's.
+//!
+//! Lines come from an iterator ([`SqsSink::send_all`], as fast as they are made) or from a
+//! channel as they are released ([`SqsSink::send_stream`]), where a body or batch that fills
+//! slowly is sent anyway once its oldest event has waited the linger.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::pack::{Body, Packer};
@@ -36,6 +41,10 @@ pub struct SqsOptions {
     pub in_flight: usize,
     /// Retries of entries a batch reported as failed.
     pub max_retries: u32,
+    /// With [`SqsSink::send_stream`], the longest an event waits for its body or batch to
+    /// fill before they are sent as they are. Zero sends whatever is gathered as soon as no
+    /// line is waiting in the channel.
+    pub linger: Duration,
 }
 
 impl Default for SqsOptions {
@@ -46,6 +55,9 @@ impl Default for SqsOptions {
             encoding: BodyEncoding::default(),
             in_flight: 8,
             max_retries: 8,
+            // Events reach the queue within about a second of their release, like a Kinesis
+            // producer's linger; a body sent part-full costs one request, as a full one does.
+            linger: Duration::from_secs(1),
         }
     }
 }
@@ -81,10 +93,107 @@ pub struct SqsSink {
     options: SqsOptions,
 }
 
-/// One message: its body and how many events it carries.
+/// One message: its body, how many events it carries, and when the first of them arrived.
 struct Message {
     body: String,
     events: u64,
+    since: Instant,
+}
+
+/// Events packed into bodies, and bodies into batches of up to ten entries and the queue's
+/// maximum size in total; it knows when its oldest waiting event arrived, for the linger.
+struct Batcher {
+    packer: Packer,
+    /// Cap on one event and on one batch's total payload (the queue's maximum message size).
+    queue_max: usize,
+    batch: Vec<Message>,
+    batch_bytes: usize,
+    /// Events in the packer, and when the first of them arrived.
+    gathered: u64,
+    gathered_since: Option<Instant>,
+    /// Events too large for any message: counted as failed, never sent.
+    oversize: u64,
+}
+
+impl Batcher {
+    /// Adds one event; returns a batch when it is full.
+    fn push(&mut self, line: Vec<u8>) -> Option<Vec<Message>> {
+        // SQS bodies are Unicode text; the generator only produces UTF-8 for this sink.
+        let line = String::from_utf8(line)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        if line.len() > self.queue_max {
+            self.oversize += 1;
+            return None;
+        }
+        // The clock is read once per body, not per event.
+        let since = *self.gathered_since.get_or_insert_with(Instant::now);
+        self.gathered += 1;
+        let body = self.packer.push(line.as_bytes())?;
+        self.gathered -= body.events;
+        // The line just pushed starts the next body, unless a body cut short left older
+        // events behind: they keep the older time (sent early rather than late).
+        if self.gathered == 1 {
+            self.gathered_since = Some(Instant::now());
+        }
+        self.add(body, since)
+    }
+
+    /// Adds a packed body to the batch; returns the batch before it when that one is full.
+    fn add(&mut self, body: Body, since: Instant) -> Option<Vec<Message>> {
+        let message = Message {
+            // Every line was made valid UTF-8 in `push`, and newlines are ASCII.
+            body: String::from_utf8(body.bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            events: body.events,
+            since,
+        };
+        let mut full = None;
+        if self.batch.len() == 10 || self.batch_bytes + message.body.len() > self.queue_max {
+            full = Some(std::mem::take(&mut self.batch));
+            self.batch_bytes = 0;
+        }
+        self.batch_bytes += message.body.len();
+        self.batch.push(message);
+        full
+    }
+
+    /// Everything gathered, as batches: the packer's events sealed into bodies, then the
+    /// part-full batch.
+    fn finish(&mut self) -> Vec<Vec<Message>> {
+        let since = self.gathered_since.take().unwrap_or_else(Instant::now);
+        self.gathered = 0;
+        let mut batches = Vec::new();
+        while let Some(body) = self.packer.finish() {
+            batches.extend(self.add(body, since));
+        }
+        if !self.batch.is_empty() {
+            self.batch_bytes = 0;
+            batches.push(std::mem::take(&mut self.batch));
+        }
+        batches
+    }
+
+    /// When the oldest event still gathered arrived (bodies are made in arrival order).
+    fn oldest(&self) -> Option<Instant> {
+        self.batch.first().map(|m| m.since).or(self.gathered_since)
+    }
+
+    /// The batches holding events that have waited `linger`: the part-full batch, with the
+    /// part-full body too when its first event has waited that long.
+    fn take_due(&mut self, linger: Duration) -> Vec<Vec<Message>> {
+        if self.gathered_since.is_some_and(|t| t.elapsed() >= linger) {
+            return self.finish();
+        }
+        if self
+            .batch
+            .first()
+            .is_some_and(|m| m.since.elapsed() >= linger)
+        {
+            self.batch_bytes = 0;
+            return vec![std::mem::take(&mut self.batch)];
+        }
+        Vec::new()
+    }
 }
 
 impl SqsSink {
@@ -132,62 +241,77 @@ impl SqsSink {
         &self.queue_url
     }
 
-    /// Sends every line; returns when all batches are done.
+    /// Sends every line; returns when all batches are done. Bodies and batches go out as they
+    /// fill, so this is for lines made as fast as they can be.
     pub async fn send_all(&self, lines: impl Iterator<Item = Vec<u8>>) -> SendReport {
+        let mut batcher = self.batcher();
+        let mut tasks = JoinSet::new();
+        let mut report = SendReport::default();
+        for line in lines {
+            if let Some(full) = batcher.push(line) {
+                self.spawn(&mut tasks, full, &mut report).await;
+            }
+        }
+        self.finish(batcher, tasks, report).await
+    }
+
+    /// Sends lines as they arrive on the channel, until it closes; returns when all batches
+    /// are done. A body or batch still filling is sent once its oldest event has waited
+    /// `linger`, so slow traffic reaches the queue promptly. Waiting on the channel (not on
+    /// a blocking iterator) keeps the runtime free to drive the batches in flight.
+    pub async fn send_stream(&self, mut lines: mpsc::Receiver<Vec<u8>>) -> SendReport {
+        let linger = self.options.linger;
+        let mut batcher = self.batcher();
+        let mut tasks = JoinSet::new();
+        let mut report = SendReport::default();
+        loop {
+            let deadline = batcher.oldest().and_then(|t| t.checked_add(linger));
+            let next = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline.into(), lines.recv()).await,
+                None => Ok(lines.recv().await),
+            };
+            let batches = match next {
+                Ok(Some(line)) => batcher.push(line).into_iter().collect(),
+                Ok(None) => break,
+                Err(_lingered) => batcher.take_due(linger),
+            };
+            for batch in batches {
+                self.spawn(&mut tasks, batch, &mut report).await;
+            }
+        }
+        self.finish(batcher, tasks, report).await
+    }
+
+    fn batcher(&self) -> Batcher {
         let body_cap = if self.options.max_body_bytes == 0 {
             0
         } else {
             self.options.max_body_bytes.min(self.queue_max)
         };
-        let mut report = SendReport::default();
-        let mut tasks: JoinSet<SendReport> = JoinSet::new();
-        let mut batch: Vec<Message> = Vec::with_capacity(10);
-        let mut batch_bytes = 0;
-        // A compressed body holds at most what the converter accepts once decompressed.
-        let mut packer = Packer::with_encoding(
-            body_cap,
-            self.options.encoding,
-            Limits::default().max_body_bytes,
-        );
-        let mut oversize = 0u64;
-
-        // Adds a packed body to the batch; returns the batch when it is full.
-        let add_body = |body: Body, batch: &mut Vec<Message>, batch_bytes: &mut usize| {
-            let message = Message {
-                // Every line was made valid UTF-8 below, and newlines are ASCII.
-                body: String::from_utf8(body.bytes)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-                events: body.events,
-            };
-            let mut full = None;
-            if batch.len() == 10 || *batch_bytes + message.body.len() > self.queue_max {
-                full = Some(std::mem::take(batch));
-                *batch_bytes = 0;
-            }
-            *batch_bytes += message.body.len();
-            batch.push(message);
-            full
-        };
-
-        for line in lines {
-            // SQS bodies are Unicode text; the generator only produces UTF-8 for this sink.
-            let line = String::from_utf8_lossy(&line).into_owned();
-            if line.len() > self.queue_max {
-                oversize += 1;
-                continue;
-            }
-            if let Some(body) = packer.push(line.as_bytes())
-                && let Some(full) = add_body(body, &mut batch, &mut batch_bytes)
-            {
-                self.spawn(&mut tasks, full, &mut report).await;
-            }
+        Batcher {
+            // A compressed body holds at most what the converter accepts once decompressed.
+            packer: Packer::with_encoding(
+                body_cap,
+                self.options.encoding,
+                Limits::default().max_body_bytes,
+            ),
+            queue_max: self.queue_max,
+            batch: Vec::with_capacity(10),
+            batch_bytes: 0,
+            gathered: 0,
+            gathered_since: None,
+            oversize: 0,
         }
-        while let Some(body) = packer.finish() {
-            if let Some(full) = add_body(body, &mut batch, &mut batch_bytes) {
-                self.spawn(&mut tasks, full, &mut report).await;
-            }
-        }
-        if !batch.is_empty() {
+    }
+
+    /// Sends what is still gathered and waits for every batch.
+    async fn finish(
+        &self,
+        mut batcher: Batcher,
+        mut tasks: JoinSet<SendReport>,
+        mut report: SendReport,
+    ) -> SendReport {
+        for batch in batcher.finish() {
             self.spawn(&mut tasks, batch, &mut report).await;
         }
         while let Some(done) = tasks.join_next().await {
@@ -197,7 +321,7 @@ impl SqsSink {
         }
         // Every event handed to a batch is sent or failed, even if its task died: count from
         // what was confirmed sent, not from what tasks reported failing.
-        report.events_failed = oversize + (report.dispatched - report.events_sent);
+        report.events_failed = batcher.oversize + (report.dispatched - report.events_sent);
         report
     }
 

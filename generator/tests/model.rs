@@ -1,10 +1,15 @@
 //! The behavioural model within stated tolerances: determinism, validity of every event,
-//! time order, funnel ratios, Zipf skew, and carts that add up.
+//! time order, funnel ratios, Zipf skew, carts that add up, and the properties a reviewer
+//! looks for in realistic traffic (stable product ratings, coupons that change the total,
+//! payment methods the platform offers, searches with counts that fit the query, one session
+//! at a time per device, an evening peak in local time).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use behavior_generator::model::{COUPON, EVENTS_PER_SESSION, PEAK_HOUR};
+use behavior_generator::population::{SESSION_GAP, utc_offset_hours};
 use behavior_generator::{Config, Simulation};
-use behavior_runtime::{BatchDecoder, Limits, Outcome};
+use behavior_runtime::{BatchDecoder, Limits, Outcome, Timestamp};
 use serde_json::Value;
 
 const EVENTS: usize = 100_000;
@@ -19,6 +24,28 @@ fn events(seed: u64) -> Vec<Vec<u8>> {
     )
     .take(EVENTS)
     .collect()
+}
+
+/// The events of one type among 100,000 of the default model, parsed.
+fn of_type(seed: u64, event_type: &str) -> Vec<Value> {
+    let prefix = format!("{{\"event_type\":\"{event_type}\"");
+    events(seed)
+        .iter()
+        .filter(|line| line.starts_with(prefix.as_bytes()))
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
+
+/// Seconds since the Unix epoch of an event's `event_time`.
+fn seconds(event: &Value) -> f64 {
+    Timestamp::parse(event["event_time"].as_str().unwrap())
+        .unwrap()
+        .micros() as f64
+        / 1e6
+}
+
+fn cents(value: &Value) -> i64 {
+    (value.as_f64().unwrap() * 100.0).round() as i64
 }
 
 #[test]
@@ -63,10 +90,14 @@ fn funnel_zipf_and_carts_behave_as_configured() {
     let mut by_type: HashMap<String, usize> = HashMap::new();
     let mut views: HashMap<String, usize> = HashMap::new();
     let mut carts: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    let mut per_session: HashMap<String, usize> = HashMap::new();
     for line in events(3) {
         let e: Value = serde_json::from_slice(&line).unwrap();
         let kind = e["event_type"].as_str().unwrap().to_string();
         *by_type.entry(kind.clone()).or_default() += 1;
+        *per_session
+            .entry(e["session_id"].as_str().unwrap().into())
+            .or_default() += 1;
         match kind.as_str() {
             "product_view" => *views.entry(e["sku"].as_str().unwrap().into()).or_default() += 1,
             "add_to_cart" | "remove_from_cart" => {
@@ -79,7 +110,6 @@ fn funnel_zipf_and_carts_behave_as_configured() {
             }
             "purchase" => {
                 // Money is exact in cents: compare in cents.
-                let cents = |v: &Value| (v.as_f64().unwrap() * 100.0).round() as i64;
                 let mut subtotal = 0;
                 let cart = &carts[e["cart_id"].as_str().unwrap()];
                 for item in e["items"].as_array().unwrap() {
@@ -106,10 +136,35 @@ fn funnel_zipf_and_carts_behave_as_configured() {
         (purchase_rate - config.funnel.purchase).abs() < 0.05,
         "purchase/checkout = {purchase_rate}"
     );
-    let browse = (count("product_view") + count("search")) / count("page_view");
+    // Sessions: one landing page each; a bounce is that page and nothing else.
+    let sessions = count("page_view");
+    let bounces = per_session.values().filter(|&&n| n == 1).count() as f64;
+    let bounce = bounces / sessions;
     assert!(
-        (browse - config.funnel.browse_steps).abs() < 0.5,
-        "browsing steps per session = {browse}"
+        (bounce - config.funnel.bounce).abs() < 0.02,
+        "bounce rate {bounce}"
+    );
+    let browse = (count("product_view") + count("search")) / (sessions - bounces);
+    assert!(
+        (browse - config.funnel.browse_steps).abs() < 0.3,
+        "browsing steps per session that does not bounce = {browse}"
+    );
+    let add_to_cart = count("add_to_cart") / count("product_view");
+    assert!(
+        (add_to_cart - config.funnel.add_to_cart).abs() < 0.01,
+        "add to cart per product view = {add_to_cart}"
+    );
+    // A typical shop converts 2-4% of its sessions.
+    let conversion = count("purchase") / sessions;
+    assert!(
+        (0.02..0.04).contains(&conversion),
+        "conversion {conversion}"
+    );
+    // What `--rate` divides by.
+    let per_session_mean = per_session.values().sum::<usize>() as f64 / sessions;
+    assert!(
+        (per_session_mean / EVENTS_PER_SESSION - 1.0).abs() < 0.03,
+        "{per_session_mean} events per session, EVENTS_PER_SESSION says {EVENTS_PER_SESSION}"
     );
     let search_share = count("search") / (count("product_view") + count("search"));
     assert!(
@@ -170,4 +225,242 @@ fn a_new_version_of_a_modelled_type_is_generated_beside_the_model() {
     // v1 from the model (the most frequent event); v2 from its fakes, at the default rate.
     assert!(versions.get(&1).is_some_and(|&n| n > 1_000), "{versions:?}");
     assert!(versions.get(&2).is_some_and(|&n| n > 10), "{versions:?}");
+}
+
+#[test]
+fn a_product_keeps_its_rating_and_some_have_none() {
+    let mut ratings: HashMap<String, HashSet<Option<u64>>> = HashMap::new();
+    for e in of_type(4, "product_view") {
+        let rating = e["rating"].as_f64().map(|r| (r * 8.0) as u64);
+        ratings
+            .entry(e["sku"].as_str().unwrap().into())
+            .or_default()
+            .insert(rating);
+    }
+    assert!(ratings.len() > 500, "{} products viewed", ratings.len());
+    let unstable: Vec<_> = ratings.iter().filter(|(_, r)| r.len() > 1).collect();
+    assert!(
+        unstable.is_empty(),
+        "ratings change between views: {unstable:?}"
+    );
+    let unrated = ratings.values().filter(|r| r.contains(&None)).count();
+    assert!(
+        unrated > 50 && unrated < ratings.len() / 2,
+        "{unrated} of {} products without reviews",
+        ratings.len()
+    );
+}
+
+#[test]
+fn the_coupon_waives_shipping_and_totals_add_up() {
+    let (mut with_coupon, mut waived) = (0, 0);
+    for e in of_type(5, "purchase") {
+        let (subtotal, shipping) = (cents(&e["subtotal"]), cents(&e["shipping"]));
+        assert_eq!(
+            cents(&e["total"]),
+            subtotal + cents(&e["tax"]) + shipping,
+            "{e}"
+        );
+        match e["coupon"].as_str() {
+            Some(coupon) => {
+                assert_eq!(coupon, COUPON, "{e}");
+                assert_eq!(shipping, 0, "a free-shipping order paid shipping: {e}");
+                with_coupon += 1;
+                waived += u32::from(subtotal < 5_000);
+            }
+            // Without it, shipping is charged below 50.
+            None => assert_eq!(shipping, if subtotal < 5_000 { 499 } else { 0 }, "{e}"),
+        }
+    }
+    assert!(with_coupon > 20, "{with_coupon} orders with the coupon");
+    assert!(waived > 0, "the coupon never changed a total");
+}
+
+#[test]
+fn payment_methods_are_those_the_platform_offers() {
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in of_type(6, "purchase") {
+        let agent = e["user_agent"].as_str().unwrap();
+        let safari = agent.contains("Safari")
+            && !agent.contains("Chrome")
+            && ["Mac OS X", "iPhone", "iPad"]
+                .iter()
+                .any(|a| agent.contains(a));
+        let platform = match e["platform"].as_str().unwrap() {
+            "web" if safari => "safari",
+            other => other,
+        };
+        let method = e["payment_method"].as_str().unwrap();
+        if method == "apple_pay" {
+            assert!(
+                matches!(platform, "ios" | "safari"),
+                "Apple Pay on {platform}: {agent}"
+            );
+        }
+        *seen
+            .entry((platform.to_string(), method.to_string()))
+            .or_default() += 1;
+    }
+    let count = |p: &str, m: &str| seen.get(&(p.into(), m.into())).copied().unwrap_or(0);
+    assert!(
+        count("ios", "apple_pay") > count("ios", "gift_card"),
+        "{seen:?}"
+    );
+    assert!(
+        count("android", "card") > count("android", "paypal"),
+        "{seen:?}"
+    );
+    assert!(count("web", "card") > count("web", "gift_card"), "{seen:?}");
+}
+
+#[test]
+fn searches_vary_and_their_result_counts_fit_the_query() {
+    let simulation = Simulation::new(
+        behavior_schema::registry(),
+        Config {
+            seed: 7,
+            ..Config::default()
+        },
+    );
+    let products = simulation.catalog().products.clone();
+    // What each kind of query matches, counted from the catalog.
+    let mut matches: HashMap<String, u32> = HashMap::new();
+    for product in &products {
+        let name = product.name.to_lowercase();
+        let (adjective, noun) = name.split_once(' ').unwrap();
+        let parent = product.category.split('/').next().unwrap();
+        for key in [name.as_str(), adjective, noun, parent] {
+            *matches.entry(key.to_string()).or_default() += 1;
+        }
+    }
+    let mut counts: HashMap<String, HashSet<u64>> = HashMap::new();
+    let (mut searches, mut empty) = (0, 0);
+    for line in simulation.take(EVENTS) {
+        let e: Value = serde_json::from_slice(&line).unwrap();
+        if e["event_type"] != "search" {
+            continue;
+        }
+        let query = e["query"].as_str().unwrap();
+        let results = e["results_count"].as_u64().unwrap();
+        searches += 1;
+        empty += u32::from(results == 0);
+        if let Some(&expected) = matches.get(query) {
+            assert_eq!(results, u64::from(expected), "{query}");
+        }
+        if results == 0 {
+            let words: Vec<&str> = query.split(' ').collect();
+            assert!(
+                !products.iter().any(|p| words.iter().all(|w| p
+                    .name
+                    .to_lowercase()
+                    .split(' ')
+                    .any(|n| n == *w))),
+                "{query} finds products but has no results"
+            );
+        }
+        counts.entry(query.to_string()).or_default().insert(results);
+    }
+    assert!(counts.len() >= 100, "{} distinct queries", counts.len());
+    assert!(
+        counts.values().all(|c| c.len() == 1),
+        "a query's count changes"
+    );
+    let distinct_counts: HashSet<u64> = counts.values().flatten().copied().collect();
+    assert!(distinct_counts.len() > 30, "{distinct_counts:?}");
+    let share = f64::from(empty) / f64::from(searches);
+    assert!(
+        (0.05..0.2).contains(&share),
+        "{share} of searches find nothing"
+    );
+}
+
+/// Sessions as (device, start, end) in seconds, from a stream of events.
+fn sessions(events: impl Iterator<Item = Value>) -> Vec<(String, f64, f64, String)> {
+    let mut by_id: HashMap<String, (String, f64, f64, String)> = HashMap::new();
+    for e in events {
+        let t = seconds(&e);
+        let session = by_id
+            .entry(e["session_id"].as_str().unwrap().into())
+            .or_insert_with(|| {
+                let device = e["anonymous_id"].as_str().unwrap().to_string();
+                (device, t, t, e["country"].as_str().unwrap().to_string())
+            });
+        session.1 = session.1.min(t);
+        session.2 = session.2.max(t);
+    }
+    let mut sessions: Vec<_> = by_id.into_values().collect();
+    sessions.sort_by(|a, b| (&a.0, a.1).partial_cmp(&(&b.0, b.1)).unwrap());
+    sessions
+}
+
+#[test]
+fn a_device_has_one_session_at_a_time_and_comes_back_after_a_gap() {
+    // A small population at the default rate: visitors are often busy when drawn.
+    let events = Simulation::new(
+        behavior_schema::registry(),
+        Config {
+            seed: 8,
+            users: 5_000,
+            ..Config::default()
+        },
+    )
+    .take(EVENTS)
+    .map(|line| serde_json::from_slice::<Value>(&line).unwrap());
+    let sessions = sessions(events);
+    let mut repeats = 0;
+    for pair in sessions.windows(2) {
+        let ((device, _, end, _), (next_device, start, _, _)) = (&pair[0], &pair[1]);
+        if device == next_device {
+            repeats += 1;
+            assert!(
+                start - end >= SESSION_GAP - 1e-3,
+                "{device}: a session starts {:.0} s after the previous one ended",
+                start - end
+            );
+        }
+    }
+    assert!(repeats > 1_000, "{repeats} returning sessions");
+}
+
+#[test]
+fn arrivals_peak_in_the_evening_local_time_and_activity_is_heavy_tailed() {
+    // A day of traffic at 0.2 sessions per second.
+    let config = Config {
+        seed: 9,
+        sessions_per_second: 0.2,
+        ..Config::default()
+    };
+    let day_end = config.start.micros() as f64 / 1e6 + 86_400.0;
+    let events = Simulation::new(behavior_schema::registry(), config)
+        .map(|line| serde_json::from_slice::<Value>(&line).unwrap())
+        .take_while(|e| seconds(e) < day_end);
+    let sessions = sessions(events);
+    // The circular mean of the local hour of session starts is the curve's peak.
+    let (mut x, mut y) = (0.0, 0.0);
+    let mut hours = [0usize; 24];
+    for (_, start, _, country) in &sessions {
+        let hour = (start / 3600.0 + utc_offset_hours(country)).rem_euclid(24.0);
+        let angle = hour / 24.0 * std::f64::consts::TAU;
+        (x, y) = (x + angle.cos(), y + angle.sin());
+        hours[hour as usize] += 1;
+    }
+    let peak = (y.atan2(x) / std::f64::consts::TAU * 24.0).rem_euclid(24.0);
+    assert!(
+        (peak - PEAK_HOUR).abs() < 0.75,
+        "arrivals peak at {peak:.2} h local"
+    );
+    let evening: usize = hours[18..22].iter().sum();
+    let morning: usize = hours[6..10].iter().sum();
+    assert!(evening > 2 * morning, "{hours:?}");
+
+    // Most devices come once a day, a few many times.
+    let mut per_device: HashMap<&str, usize> = HashMap::new();
+    for (device, ..) in &sessions {
+        *per_device.entry(device).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = per_device.into_values().collect();
+    counts.sort_unstable();
+    let median = counts[counts.len() / 2];
+    let p99 = counts[counts.len() * 99 / 100];
+    assert!(p99 >= 4 * median, "median {median}, 99th percentile {p99}");
 }

@@ -1,8 +1,10 @@
 //! The SQS sink against a real SQS API (`moto_server`, started here on a free loopback port),
 //! and its retries against the SDK's own test tooling (`aws-smithy-mocks`): a 500 answered by
 //! the SDK's retry strategy, then a batch whose entries partly fail, retried by the sink.
+//! Lines arriving slowly on a channel go out once the oldest has waited the linger.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput;
@@ -242,5 +244,71 @@ async fn entries_that_keep_failing_are_counted_not_dropped() {
     assert_eq!(
         (report.events_sent, report.events_failed, report.requests),
         (0, 1, 3)
+    );
+}
+
+#[tokio::test]
+async fn a_slow_stream_is_sent_once_its_oldest_event_has_lingered() {
+    let moto = Moto::start();
+    let client = moto.sqs();
+    let url = client
+        .create_queue()
+        .queue_name("lingering")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let linger = Duration::from_millis(200);
+    let options = SqsOptions {
+        linger,
+        ..SqsOptions::default()
+    };
+    let sink = SqsSink::connect(client.clone(), QueueRef::Url(url.clone()), options)
+        .await
+        .unwrap();
+    let events: Vec<Vec<u8>> = Simulation::new(behavior_schema::registry(), Config::default())
+        .take(10)
+        .collect();
+    let (lines, received) = tokio::sync::mpsc::channel(16);
+    // The test's runtime is current-thread: the sink runs beside it whenever the test waits.
+    let sending = tokio::spawn(async move { sink.send_stream(received).await });
+
+    // Five events, far from filling a body, and the channel left open: they arrive anyway,
+    // once the first has waited the linger.
+    let started = Instant::now();
+    for line in &events[..5] {
+        lines.send(line.clone()).await.unwrap();
+    }
+    let first = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "nothing arrived"
+        );
+        let (received, _) = drain(&client, &url).await;
+        if !received.is_empty() {
+            break received;
+        }
+    };
+    let waited = started.elapsed();
+    assert!(waited >= linger, "sent after {waited:?}, before the linger");
+    assert_eq!(event_ids(first), event_ids(events[..5].to_vec()));
+
+    for line in &events[5..] {
+        lines.send(line.clone()).await.unwrap();
+    }
+    drop(lines);
+    let report = sending.await.unwrap();
+    let (rest, _) = drain(&client, &url).await;
+    assert_eq!(event_ids(rest), event_ids(events[5..].to_vec()));
+    assert_eq!(
+        (
+            report.events_sent,
+            report.messages_sent,
+            report.requests,
+            report.events_failed
+        ),
+        (10, 2, 2, 0),
+        "one part-full body on the linger, the other when the channel closed"
     );
 }

@@ -167,8 +167,8 @@ fn dirty_traffic_lands_exactly_once_with_every_defect_quarantined() {
     let defects = sent["defects"].as_object().unwrap();
     assert!(invalid > 500, "{sent}");
 
-    // The generator's default compressed bodies hold ~430 events each, so 20,000 events are
-    // ~50 messages: batches of 10 still make several.
+    // The generator's default compressed bodies hold ~520 events each, so 20,000 events are
+    // ~40 messages: batches of 10 still make several.
     let child = poll(
         &moto,
         &queue,
