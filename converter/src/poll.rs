@@ -222,7 +222,14 @@ async fn process<Q: Queue>(
         .collect();
     if !stored.is_empty() {
         match queue.delete(&stored).await {
-            Ok(deleted) => report.deleted += deleted,
+            Ok(deleted) => {
+                report.deleted += deleted;
+                // Some deletions failed (an expired receipt, a failed batch entry; the queue
+                // says why): those messages come back, as below, and count as a queue error.
+                if deleted < stored.len() {
+                    report.queue_errors += 1;
+                }
+            }
             // Stored but not deleted: the messages come back and overwrite their own files
             // (same batch, same names) or, in another batch, add duplicates that the
             // warehouse's dedup on event_id removes. Never a loss.

@@ -10,6 +10,10 @@ use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
 use behavior_generator::{Config, Defect, Dirty, Simulation};
 use behavior_runtime::wire::BodyEncoding;
 use clap::Parser;
+
+/// The highest `--rate`, in events per second: a session's later events wait in memory for
+/// their time, ~80 KB per event per second (8 GB here); more traffic takes several generators.
+const MAX_RATE: f64 = 100_000.0;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -26,14 +30,16 @@ struct Args {
     count: Option<u64>,
     /// Events per second in wall-clock time, on average: sessions arrive at the rate that
     /// yields it, and each event is released when the clock reaches its event time (flat, no
-    /// day curve; the stream starts with sessions already in progress). Without it, events
-    /// are written as fast as possible in simulated time (a day of traffic in seconds).
+    /// day curve; the stream starts with sessions already in progress). At most 100,000.
+    /// Without it, events are written as fast as possible in simulated time (a day of
+    /// traffic in seconds).
     #[arg(long)]
     rate: Option<f64>,
     /// Stop after this many seconds.
     #[arg(long)]
     duration: Option<f64>,
-    /// Seed of the random source: the same seed and options give byte-identical output.
+    /// Seed of the random source: the same seed and options give byte-identical output
+    /// (without --rate and --duration, which follow the wall clock).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Size of the population of returning visitors (each has one session at a time and
@@ -112,8 +118,14 @@ fn main() -> anyhow::Result<()> {
     if args.users == 0 {
         anyhow::bail!("--users must be at least 1");
     }
-    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-        anyhow::bail!("--rate must be a positive number of events per second");
+    // The warm-up simulates ten minutes at the rate before the first event, and a session's
+    // later events wait in memory for their time: both grow with the rate.
+    if args.rate.is_some_and(|r| !(r > 0.0 && r <= MAX_RATE)) {
+        anyhow::bail!("--rate must be a positive number of events per second, at most {MAX_RATE}");
+    }
+    if let Some(seconds) = args.duration {
+        Duration::try_from_secs_f64(seconds)
+            .map_err(|e| anyhow::anyhow!("--duration {seconds}: {e}"))?;
     }
     if args.duration.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
         anyhow::bail!("--duration must be a positive number of seconds");
@@ -159,9 +171,8 @@ fn main() -> anyhow::Result<()> {
     let mut events = 0u64;
     let mut stream = Dirty::new(paced(&args, config), args.dirty_rate, args.seed);
     let bar = progress();
-    // Paced by the clock, lines go out within 20 ms of their release (a full 1 MiB buffer
-    // would hold them for up to a second at a few thousand events per second).
-    let mut flushed = std::time::Instant::now();
+    // Paced by the clock, each line goes out when it is released: the pacer may sleep before
+    // the next one for seconds at a low rate, and a line left in the buffer would wait too.
     for line in stream.by_ref().take(limit(&args)) {
         if events.is_multiple_of(4096) {
             bar.set_position(events);
@@ -171,9 +182,8 @@ fn main() -> anyhow::Result<()> {
         out.write_all(b"\n")?;
         bytes += line.len() as u64 + 1;
         events += 1;
-        if args.rate.is_some() && flushed.elapsed() >= Duration::from_millis(20) {
+        if args.rate.is_some() {
             out.flush()?;
-            flushed = std::time::Instant::now();
         }
     }
     out.flush()?;

@@ -7,7 +7,8 @@ use behavior_runtime::Timestamp;
 
 /// Yields the items of a `(time, item)` stream; when it follows the clock, each no earlier than
 /// its time (at most a millisecond before), so event times track the wall clock and the rate
-/// is the simulation's own. Stops after `duration`.
+/// is the simulation's own, from the first item timed at or after the pacer's creation. Stops
+/// after `duration`.
 pub struct Paced<I> {
     inner: I,
     /// The wall clock when pacing started, as an instant and as µs since the Unix epoch.
@@ -24,7 +25,8 @@ impl<I> Paced<I> {
         Self {
             inner,
             clock: follow_clock.then_some((started, now)),
-            deadline: duration.map(|d| started + d),
+            // A duration past what the clock can count is no deadline.
+            deadline: duration.and_then(|d| started.checked_add(d)),
         }
     }
 }
@@ -36,8 +38,14 @@ impl<I: Iterator<Item = (Timestamp, T)>, T> Iterator for Paced<I> {
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
-        let (time, item) = self.inner.next()?;
+        let (mut time, mut item) = self.inner.next()?;
         if let Some((started, epoch_micros)) = self.clock {
+            // Events timed before pacing began (while the simulation warmed up and the sink
+            // connected) are skipped: released at once, they would start the stream with a
+            // burst of late events instead of at its rate. Times only grow, so only these.
+            while time.micros() < epoch_micros {
+                (time, item) = self.inner.next()?;
+            }
             let ahead = u64::try_from(time.micros() - epoch_micros).unwrap_or(0);
             let due = started + Duration::from_micros(ahead);
             if self.deadline.is_some_and(|d| due >= d) {

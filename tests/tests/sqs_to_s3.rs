@@ -316,7 +316,7 @@ fn a_batch_slower_than_the_visibility_timeout_is_not_delivered_again() {
         &queue,
         &proxy.url,
         lake,
-        &["--idle-exit", "4", "--visibility-timeout", "2"],
+        &["--idle-exit", "4", "--visibility-timeout", "4"],
     );
     wait_for(Duration::from_secs(30), "the converter to start", || {
         proxy.answers() > 0
@@ -330,7 +330,7 @@ fn a_batch_slower_than_the_visibility_timeout_is_not_delivered_again() {
     // Another consumer watches for three visibility timeouts: without extensions the message
     // would be visible again after the first.
     let sqs = moto.sqs();
-    let watch_until = Instant::now() + Duration::from_secs(6);
+    let watch_until = Instant::now() + Duration::from_secs(12);
     while Instant::now() < watch_until {
         let received = rt
             .block_on(
