@@ -128,11 +128,11 @@ fn paced_events_reach_the_queue_within_the_linger() {
     // A second of linger, the start-up and moto's latency; before, the one body went out at
     // the end of the run (6 s).
     assert!(
-        first_message < Duration::from_secs(3),
+        first_message < Duration::from_secs(4),
         "first message after {first_message:?}"
     );
     assert!(
-        worst_lag < 3_000_000,
+        worst_lag < 4_000_000,
         "an event reached the queue {:.2} s after its event_time",
         worst_lag as f64 / 1e6
     );

@@ -241,7 +241,7 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
         &queue,
         &proxy.url,
         lake,
-        &["--idle-exit", "6", "--visibility-timeout", "2"],
+        &["--idle-exit", "12", "--visibility-timeout", "2"],
     );
     // The converter checks the bucket at start-up, through the proxy: once S3 has answered
     // that check, the outage starts.
@@ -277,14 +277,15 @@ fn an_s3_outage_loses_nothing_and_poison_messages_reach_the_dead_letter_queue() 
     // 2. S3 stays down: after maxReceiveCount deliveries the message is in the dead-letter
     //    queue, not lost and not deleted.
     let (poison, poison_dlq) = rt.block_on(moto.queue_with_dlq("poison", 2, 30));
+    // Counted before the converter starts: its start-up check may be answered at once.
+    let before = proxy.answers();
     let child = poll(
         &moto,
         &poison,
         &proxy.url,
         "s3://lake/poison",
-        &["--idle-exit", "8", "--visibility-timeout", "1"],
+        &["--idle-exit", "12", "--visibility-timeout", "1"],
     );
-    let before = proxy.answers();
     wait_for(Duration::from_secs(30), "the converter to start", || {
         proxy.answers() > before
     });
@@ -316,7 +317,7 @@ fn a_batch_slower_than_the_visibility_timeout_is_not_delivered_again() {
         &queue,
         &proxy.url,
         lake,
-        &["--idle-exit", "4", "--visibility-timeout", "4"],
+        &["--idle-exit", "12", "--visibility-timeout", "4"],
     );
     wait_for(Duration::from_secs(30), "the converter to start", || {
         proxy.answers() > 0
