@@ -37,9 +37,9 @@ async fn handler(root: &std::path::Path) -> Handler {
 async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
     let dir = tempfile::tempdir().unwrap();
     let handler = handler(dir.path()).await;
-    let queue = MemoryQueue::new(100);
+    let queue = std::sync::Arc::new(FlakyQueue::new(0));
     for body in page_views(5) {
-        queue.send_blocking(body);
+        queue.inner.send_blocking(body);
     }
     // A window far longer than the test: only the shutdown ends this batch's gathering.
     let options = PollOptions {
@@ -49,15 +49,19 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
         ..PollOptions::default()
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let watched = queue.clone();
     let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Once all five are gathered (invisible to anyone else), however slow the machine.
+        while watched.received.load(std::sync::atomic::Ordering::Relaxed) < 5 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         stop.send(true).unwrap();
         // The sender outlives the poll, as in the runners.
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
     let report = tokio::time::timeout(
         Duration::from_secs(10),
-        poll(&queue, &handler, &options, shutdown, |_| ()),
+        poll(&*queue, &handler, &options, shutdown, |_| ()),
     )
     .await
     .expect("the poller stops soon after shutdown");
@@ -66,10 +70,11 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
     assert_eq!(report.total.counts.accepted, 5);
     assert_eq!(report.deleted, 5);
     // Nothing left in flight to come back later with a higher receive count.
-    queue.close();
-    assert!(queue.is_drained());
+    queue.inner.close();
+    assert!(queue.inner.is_drained());
     assert!(
         queue
+            .inner
             .receive(10, Duration::ZERO, Duration::from_secs(1))
             .await
             .unwrap()
@@ -77,11 +82,24 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
     );
 }
 
-/// A queue whose `fail_at`-th receive fails once (a throttled or dropped call).
+/// A queue whose `fail_at`-th receive fails once (a throttled or dropped call; 0: none fails),
+/// counting the messages it hands out.
 struct FlakyQueue {
     inner: MemoryQueue,
     receives: std::sync::atomic::AtomicUsize,
+    received: std::sync::atomic::AtomicUsize,
     fail_at: usize,
+}
+
+impl FlakyQueue {
+    fn new(fail_at: usize) -> Self {
+        FlakyQueue {
+            inner: MemoryQueue::new(100),
+            receives: Default::default(),
+            received: Default::default(),
+            fail_at,
+        }
+    }
 }
 
 impl Queue for FlakyQueue {
@@ -97,7 +115,10 @@ impl Queue for FlakyQueue {
         if n == self.fail_at {
             return Err("injected receive failure".into());
         }
-        self.inner.receive(max, wait, visibility).await
+        let messages = self.inner.receive(max, wait, visibility).await?;
+        self.received
+            .fetch_add(messages.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(messages)
     }
 
     async fn delete(&self, receipts: &[String]) -> Result<usize, String> {
@@ -116,11 +137,7 @@ impl Queue for FlakyQueue {
 async fn a_failed_receive_while_gathering_processes_what_was_gathered() {
     let dir = tempfile::tempdir().unwrap();
     let handler = handler(dir.path()).await;
-    let queue = FlakyQueue {
-        inner: MemoryQueue::new(100),
-        receives: Default::default(),
-        fail_at: 2,
-    };
+    let queue = FlakyQueue::new(2);
     for body in page_views(5) {
         queue.inner.send_blocking(body);
     }

@@ -1,5 +1,6 @@
 //! `moto_server` on a free loopback port: a real SQS and S3 API, stopped on drop.
 
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,20 +27,44 @@ impl Moto {
         let binary = std::env::var("BEHAVIOR_MOTO_SERVER").unwrap_or_else(|_| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
         });
-        let port = free_port();
-        let child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // Port 0: moto binds a free port itself and says which, so no other process can take
+        // the port between our choosing it and moto binding it.
+        let mut child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start {binary} ({e}): scripts/test installs moto[server] into .venv")
             });
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (found, port) = std::sync::mpsc::channel();
+        // Reads the port from the banner, then keeps draining moto's request log, which would
+        // otherwise fill the pipe and stall the server.
+        std::thread::spawn(move || {
+            let mut found = Some(found);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = line
+                    .split_once(" * Running on http://127.0.0.1:")
+                    .and_then(|(_, port)| port.trim().parse::<u16>().ok())
+                    && let Some(found) = found.take()
+                {
+                    let _ = found.send(port);
+                }
+            }
+        });
+        let port = match port.recv_timeout(Duration::from_secs(30)) {
+            Ok(port) => port,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("moto_server did not say which port it bound within 30 s");
+            }
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start on port {port}"
+                "moto_server did not accept connections on port {port}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
