@@ -45,7 +45,7 @@ pub async fn convert_reader(
         }
         let full = batch.len() >= batch_events.max(1) || bytes >= MAX_BATCH_BYTES;
         if full || (read == 0 && !batch.is_empty()) {
-            let report = handler.handle(&batch).await;
+            let report = handler.handle(std::mem::take(&mut batch)).await;
             on_batch(&report);
             total.add(&report);
             if !report.failed.is_empty() {
@@ -55,7 +55,6 @@ pub async fn convert_reader(
                     report.errors.join("; ")
                 );
             }
-            batch.clear();
             bytes = 0;
         }
         if read == 0 {

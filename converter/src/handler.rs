@@ -24,7 +24,7 @@ pub struct Handler {
     limits: Limits,
     /// Kept across batches (buffers sized to the last batch); a batch arriving while another
     /// converts gets a fresh one.
-    converter: std::sync::Mutex<Converter<'static>>,
+    converter: Arc<std::sync::Mutex<Converter<'static>>>,
 }
 
 /// What one batch did. `counts.accepted + counts.rejected == counts.received`; every event is
@@ -83,7 +83,7 @@ impl Handler {
             registry,
             lake,
             limits,
-            converter: std::sync::Mutex::new(Converter::new(registry, limits)),
+            converter: Arc::new(std::sync::Mutex::new(Converter::new(registry, limits))),
         }
     }
 
@@ -93,20 +93,32 @@ impl Handler {
 
     /// Converts and stores one batch. Never fails as a whole: what could not be stored is
     /// listed in the report's `failed` (all of it when [`BatchReport::nothing_stored`]).
-    pub async fn handle(&self, messages: &[Message]) -> BatchReport {
+    pub async fn handle(&self, messages: Vec<Message>) -> BatchReport {
         let started = Instant::now();
         let mut report = BatchReport {
             messages: messages.len(),
             ..BatchReport::default()
         };
-        let converted = match self.converter.try_lock() {
-            Ok(mut converter) => converter.convert(messages, now()),
-            Err(_) => Converter::new(self.registry, self.limits).convert(messages, now()),
+        // Converting is CPU work, up to a second or more for the largest batches: it runs on
+        // the blocking pool, so the runtime meanwhile goes on with the caller's other work (the
+        // poller extends the batch's visibility while it converts).
+        let messages = Arc::new(messages);
+        let batch = messages.clone();
+        let converter = self.converter.clone();
+        let (registry, limits) = (self.registry, self.limits);
+        let converting = tokio::task::spawn_blocking(move || match converter.try_lock() {
+            Ok(mut converter) => converter.convert(&batch, now()),
+            Err(_) => Converter::new(registry, limits).convert(&batch, now()),
+        });
+        let converted = match converting.await {
+            Ok(converted) => converted.map_err(|error| error.to_string()),
+            // Only a bug could panic here (nothing panics on input): the batch is retried.
+            Err(error) => Err(error.to_string()),
         };
         let converted = match converted {
             Ok(converted) => converted,
             Err(error) => {
-                report.failed = distinct_ids(messages, 0..messages.len());
+                report.failed = distinct_ids(&messages, 0..messages.len());
                 report.errors.push(format!("conversion failed: {error}"));
                 report.duration = started.elapsed();
                 return report;
@@ -148,7 +160,7 @@ impl Handler {
                 }
             }
         }
-        report.failed = distinct_ids(messages, failed.into_iter().map(|m| m as usize));
+        report.failed = distinct_ids(&messages, failed.into_iter().map(|m| m as usize));
         report.duration = started.elapsed();
         report
     }

@@ -59,7 +59,7 @@ pub async fn handle(
             Message::new(id, record.body.unwrap_or_default())
         })
         .collect();
-    let report = handler.handle(&messages).await;
+    let report = handler.handle(messages).await;
     emit_summary(&report, crate::contract::METRICS_SERVICE_LAMBDA);
     if report.nothing_stored() {
         return Err(format!(

@@ -194,7 +194,7 @@ async fn process<Q: Queue>(
     let batch = &gathered.messages;
     let messages: Vec<Message> = batch.iter().map(|r| r.message.clone()).collect();
     let receipts: Vec<String> = batch.iter().map(|r| r.receipt.clone()).collect();
-    let handling = handler.handle(&messages);
+    let handling = handler.handle(messages);
     tokio::pin!(handling);
     // Extend every half visibility timeout, counted from the first receive (at once if
     // gathering took longer than that): the runners hold the window to at most half the

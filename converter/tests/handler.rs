@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use base64::Engine;
@@ -264,9 +265,9 @@ async fn rejections_are_keyed_by_message_and_ordinal() {
     let handler = handler(dir.path()).await;
     let bad = r#"{"event_type":"search","oops":1}"#;
     let body = format!("{bad}\n\n{}\n{bad}", event("search", 8, 1)).into_bytes();
-    let first = handler.handle(&[Message::new("m1", body.clone())]).await;
+    let first = handler.handle(vec![Message::new("m1", body.clone())]).await;
     let again = handler
-        .handle(&[
+        .handle(vec![
             Message::new("m1", body),
             Message::new("m2", event("search", 9, 1).into_bytes()),
         ])
@@ -319,7 +320,7 @@ async fn invalid_utf8_is_quarantined_byte_exact() {
     let at = body.len() - 3;
     body[at] = 0xff;
     let report = handler
-        .handle(&[Message::new("bad-utf8", body.clone())])
+        .handle(vec![Message::new("bad-utf8", body.clone())])
         .await;
     assert_eq!(report.counts.rejected, 1);
     let rejected = quarantine(dir.path());
@@ -351,11 +352,11 @@ async fn a_redelivered_batch_overwrites_its_own_files() {
     // A message delivered twice within one batch is counted and written once.
     let dir = tempfile::tempdir().unwrap();
     let handler = self::handler(dir.path()).await;
-    let messages = [
+    let messages = vec![
         Message::new("m1", batch[0].1.as_bytes()),
         Message::new("m1", batch[0].1.as_bytes()),
     ];
-    let report = handler.handle(&messages).await;
+    let report = handler.handle(messages).await;
     assert_eq!(report.duplicate_messages, 1);
     assert_eq!(report.counts.received, 1);
     assert_eq!(files(dir.path()).values().sum::<usize>(), 1);
@@ -549,4 +550,46 @@ fn a_batch_of_several_chunks_lands_every_event_once_in_the_same_files_in_any_ord
     shuffled.reverse();
     shuffled.rotate_left(17);
     assert_eq!(convert(&shuffled), files);
+}
+
+/// Converting a large batch is CPU work that must not stall the caller's runtime: the poller
+/// extends the batch's visibility from the same task while it converts. A ticker beside the
+/// handler, on a single-threaded runtime, keeps ticking throughout.
+#[tokio::test]
+async fn the_runtime_keeps_running_while_a_large_batch_converts() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let body = (0..400)
+        .map(|i| event("search", i, 1 + i % 3))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let messages: Vec<Message> = (0..400)
+        .map(|m| Message::new(format!("m{m}"), body.as_bytes()))
+        .collect();
+    let handling = handler.handle(messages);
+    tokio::pin!(handling);
+    let mut ticker = tokio::time::interval(Duration::from_millis(5));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let started = Instant::now();
+    let mut last = started;
+    let mut longest_gap = Duration::ZERO;
+    let report = loop {
+        tokio::select! {
+            report = &mut handling => break report,
+            _ = ticker.tick() => {
+                longest_gap = longest_gap.max(last.elapsed());
+                last = Instant::now();
+            }
+        }
+    };
+    let took = started.elapsed();
+    eprintln!("the batch took {took:?}; longest gap between ticks {longest_gap:?}");
+    assert_eq!(report.counts.accepted, 160_000, "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    // Long enough to tell: converting alone takes most of it (~0.3 s here).
+    assert!(took >= Duration::from_millis(60), "the batch took {took:?}");
+    assert!(
+        longest_gap < took / 3,
+        "the runtime stalled {longest_gap:?} of the batch's {took:?}"
+    );
 }
