@@ -84,17 +84,23 @@ pub async fn poll<Q: Queue>(
             }
         };
         backoff = Duration::from_millis(100);
-        if !gathered.messages.is_empty() {
-            let batch_report = process(queue, handler, options, &gathered, &mut report).await;
+        let Gathered {
+            messages,
+            since,
+            stopping,
+        } = gathered;
+        let empty = messages.is_empty();
+        if !empty {
+            let batch_report = process(queue, handler, options, messages, since, &mut report).await;
             on_batch(&batch_report);
             report.batches += 1;
             report.total.add(&batch_report);
             idle_since = Instant::now();
         }
-        if gathered.stopping {
+        if stopping {
             return report;
         }
-        if gathered.messages.is_empty()
+        if empty
             && options
                 .idle_exit
                 .is_some_and(|idle| idle_since.elapsed() >= idle)
@@ -188,19 +194,28 @@ async fn process<Q: Queue>(
     queue: &Q,
     handler: &Handler,
     options: &PollOptions,
-    gathered: &Gathered,
+    batch: Vec<Received>,
+    since: Instant,
     report: &mut PollReport,
 ) -> BatchReport {
-    let batch = &gathered.messages;
-    let messages: Vec<Message> = batch.iter().map(|r| r.message.clone()).collect();
-    let receipts: Vec<String> = batch.iter().map(|r| r.receipt.clone()).collect();
+    // The bodies move to the handler; the receipts and ids stay for extending and deleting.
+    let mut receipts = Vec::with_capacity(batch.len());
+    let mut ids = Vec::with_capacity(batch.len());
+    let messages: Vec<Message> = batch
+        .into_iter()
+        .map(|r| {
+            receipts.push(r.receipt);
+            ids.push(r.message.id.clone());
+            r.message
+        })
+        .collect();
     let handling = handler.handle(messages);
     tokio::pin!(handling);
     // Extend every half visibility timeout, counted from the first receive (at once if
     // gathering took longer than that): the runners hold the window to at most half the
     // timeout, so nothing has expired yet.
     let period = (options.visibility / 2).max(Duration::from_millis(100));
-    let first = tokio::time::Instant::from_std(gathered.since) + period;
+    let first = tokio::time::Instant::from_std(since) + period;
     let mut ticker = tokio::time::interval_at(first, period);
     // One extension for however many periods the gathering took, not one per period.
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -215,10 +230,11 @@ async fn process<Q: Queue>(
             }
         }
     };
-    let stored: Vec<String> = batch
-        .iter()
-        .filter(|r| !batch_report.failed.contains(&r.message.id))
-        .map(|r| r.receipt.clone())
+    let stored: Vec<String> = receipts
+        .into_iter()
+        .zip(&ids)
+        .filter(|(_, id)| !batch_report.failed.contains(id))
+        .map(|(receipt, _)| receipt)
         .collect();
     if !stored.is_empty() {
         match queue.delete(&stored).await {

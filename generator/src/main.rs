@@ -10,13 +10,13 @@ use behavior_generator::sqs::{QueueRef, SqsOptions, SqsSink};
 use behavior_generator::{Config, Defect, Dirty, Simulation};
 use behavior_runtime::wire::BodyEncoding;
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
 
 /// The highest `--rate`, in events per second: a session's later events wait in memory for
 /// their time, ~80 KB per event per second (8 GB here); more traffic takes several generators.
 const MAX_RATE: f64 = 100_000.0;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
-use std::time::Duration;
 
 /// Simulates a shop's visitors (sessions, funnels, a Zipf-skewed catalog) and writes their
 /// events as NDJSON, in event-time order.
@@ -123,12 +123,12 @@ fn main() -> anyhow::Result<()> {
     if args.rate.is_some_and(|r| !(r > 0.0 && r <= MAX_RATE)) {
         anyhow::bail!("--rate must be a positive number of events per second, at most {MAX_RATE}");
     }
+    if args.duration.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
+        anyhow::bail!("--duration must be a positive number of seconds");
+    }
     if let Some(seconds) = args.duration {
         Duration::try_from_secs_f64(seconds)
             .map_err(|e| anyhow::anyhow!("--duration {seconds}: {e}"))?;
-    }
-    if args.duration.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
-        anyhow::bail!("--duration must be a positive number of seconds");
     }
     let mut config = Config {
         seed: args.seed,
