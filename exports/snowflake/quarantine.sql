@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- Every event the converter rejected, from @behavior_lake/_rejected/: never dropped, always explained.
 
 USE SCHEMA behavior_raw;

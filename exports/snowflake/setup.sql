@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- Run first, once per account. Replace the two placeholders (the lake's S3 prefix and the IAM
 -- role Snowflake assumes to read it) with the deployment's values; everything else refers to
 -- these objects by name. Creating the storage integration needs ACCOUNTADMIN; afterwards

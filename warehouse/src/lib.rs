@@ -28,5 +28,9 @@ pub use export::Export;
 pub const EXPORT_DIR: &str = "exports";
 
 /// The command that regenerates the committed exports (run from the repository root).
-pub const EXPORT_COMMAND: &str =
-    "cargo run --release -p behavior-warehouse -- export --out exports";
+///
+/// `--bin`, not `-p behavior-warehouse`: selecting the one package resolves its dependencies'
+/// features for it alone, which rebuilds arrow, parquet and most of the tree (~5 minutes here)
+/// that `scripts/local-pipeline` then rebuilds again; `--bin` resolves them for the whole
+/// workspace, as the pipeline's build does, so the two share one build.
+pub const EXPORT_COMMAND: &str = "cargo run --release --bin warehouse -- export --out exports";

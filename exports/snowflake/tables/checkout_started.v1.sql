@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- checkout_started.v1: one row per accepted event, loaded from @behavior_lake/checkout_started/v1/.
 
 USE SCHEMA behavior_raw;

@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- purchase.v1: one row per accepted event, loaded from @behavior_lake/purchase/v1/.
 
 USE SCHEMA behavior_raw;

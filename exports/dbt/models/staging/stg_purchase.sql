@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- An order was placed and paid.
 -- One row per event_id over every version of purchase: the lake is at-least-once (producer
 -- re-sends, redelivered messages), and the earliest ingestion wins.

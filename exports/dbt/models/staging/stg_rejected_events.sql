@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- Every rejected event once: a redelivered message is quarantined again (in another
 -- batch's file), with the same message_id and ordinal; the earliest receipt wins.
 

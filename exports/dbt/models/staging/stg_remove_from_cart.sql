@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- Units of a product were removed from the cart.
 -- One row per event_id over every version of remove_from_cart: the lake is at-least-once (producer
 -- re-sends, redelivered messages), and the earliest ingestion wins.

@@ -1,4 +1,4 @@
--- Generated from the event registry by `cargo run --release -p behavior-warehouse -- export --out exports`; do not edit.
+-- Generated from the event registry by `cargo run --release --bin warehouse -- export --out exports`; do not edit.
 -- A visitor searched the catalog.
 -- One row per event_id over every version of search: the lake is at-least-once (producer
 -- re-sends, redelivered messages), and the earliest ingestion wins.
