@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use behavior_converter::lake::{Lake, LakeUri, S3Options};
-use behavior_converter::metrics::emit_summary;
+use behavior_converter::metrics::{emit_summary, peak_rss_text};
 use behavior_converter::poll::{PollOptions, poll};
 use behavior_converter::queue::SqsQueue;
 use behavior_converter::{BatchReport, Handler, contract, files, lambda};
@@ -284,10 +284,11 @@ fn print_totals(total: &BatchReport, lake: &str, started: Instant) {
     );
     let _ = writeln!(
         out,
-        "converter: {} files, {} bytes in {lake}, {:.0} events/s",
+        "converter: {} files, {} bytes in {lake}, {:.0} events/s, peak RSS {}",
         total.files,
         total.bytes,
-        c.received as f64 / seconds.max(1e-9)
+        c.received as f64 / seconds.max(1e-9),
+        peak_rss_text(),
     );
     for (table, rows) in &total.rows {
         let _ = writeln!(out, "  {table:28} {rows:>10} rows");

@@ -22,6 +22,29 @@ const METRICS: [(&str, &str); 7] = [
     ("duration_ms", "Milliseconds"),
 ];
 
+/// The process's peak resident set so far (Linux's `VmHWM`), in bytes; `None` where
+/// `/proc/self/status` does not say. The runners' totals print it: memory should follow the
+/// batch size, never the input's.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// "123 MB", or "unknown" off Linux.
+pub fn peak_rss_text() -> String {
+    peak_rss_bytes().map_or_else(
+        || "unknown".to_string(),
+        |bytes| format!("{} MB", bytes / 1_000_000),
+    )
+}
+
 /// Writes the batch's summary line to stdout, stamped now. A stdout that cannot be written
 /// (closed by `| head`, a full disk behind a redirect) loses the line but never stops the
 /// conversion: the lake is the output, this is its log (`println!` would panic).

@@ -100,6 +100,14 @@ pub async fn poll<Q: Queue>(
         if stopping {
             return report;
         }
+        // A closed in-process queue answers at once when it has nothing ready: wait here as a
+        // long poll would, for a redelivery or the shutdown, instead of spinning.
+        if empty && queue.exhausted() {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                _ = shutdown.changed() => return report,
+            }
+        }
         if empty
             && options
                 .idle_exit
@@ -182,7 +190,7 @@ async fn gather<Q: Queue>(
         if batch.len() >= options.batch_size
             || bytes >= options.max_batch_bytes
             || window_over
-            || (drained && options.window.is_zero())
+            || (drained && (options.window.is_zero() || queue.exhausted()))
         {
             return done(batch, since, false);
         }

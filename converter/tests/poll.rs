@@ -1,6 +1,7 @@
 //! The poller over the in-process queue (SQS's delivery semantics): a shutdown that comes while
 //! a batch is being gathered finishes that batch instead of abandoning messages it already
-//! made invisible, and a receive failing mid-gathering still processes what it gathered.
+//! made invisible, a receive failing mid-gathering still processes what it gathered, and the
+//! last batch of a closed queue is not held for the batching window.
 
 use std::time::Duration;
 
@@ -42,30 +43,19 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
         queue.inner.send_blocking(body);
     }
     // A window far longer than the test: only the shutdown ends this batch's gathering.
-    let options = PollOptions {
-        batch_size: 100,
-        window: Duration::from_secs(60),
-        visibility: Duration::from_secs(120),
-        ..PollOptions::default()
-    };
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let options = minute_window();
     let watched = queue.clone();
-    let stopper = tokio::spawn(async move {
-        // Once all five are gathered (invisible to anyone else), however slow the machine.
-        while watched.received.load(std::sync::atomic::Ordering::Relaxed) < 5 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        stop.send(true).unwrap();
-        // The sender outlives the poll, as in the runners.
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    });
-    let report = tokio::time::timeout(
+    // Once all five are gathered (invisible to anyone else), however slow the machine.
+    let gathered = move || watched.received.load(std::sync::atomic::Ordering::Relaxed) >= 5;
+    let report = poll_until(
+        &*queue,
+        &handler,
+        &options,
+        gathered,
         Duration::from_secs(10),
-        poll(&*queue, &handler, &options, shutdown, |_| ()),
     )
     .await
     .expect("the poller stops soon after shutdown");
-    stopper.abort();
     assert_eq!(report.batches, 1);
     assert_eq!(report.total.counts.accepted, 5);
     assert_eq!(report.deleted, 5);
@@ -80,6 +70,38 @@ async fn shutdown_while_gathering_finishes_the_batch_gathered_so_far() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Batches of up to 100 messages gathered for up to a minute, far longer than any test here.
+fn minute_window() -> PollOptions {
+    PollOptions {
+        batch_size: 100,
+        window: Duration::from_secs(60),
+        visibility: Duration::from_secs(120),
+        ..PollOptions::default()
+    }
+}
+
+/// Polls until `done` holds, then shuts the poller down as the runners do (the sender outlives
+/// the poll); `Err` when the poll has not returned within `limit`.
+async fn poll_until<Q: Queue>(
+    queue: &Q,
+    handler: &Handler,
+    options: &PollOptions,
+    done: impl Fn() -> bool + Send + 'static,
+    limit: Duration,
+) -> Result<behavior_converter::poll::PollReport, tokio::time::error::Elapsed> {
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let stopper = tokio::spawn(async move {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let report = tokio::time::timeout(limit, poll(queue, handler, options, shutdown, |_| ())).await;
+    stopper.abort();
+    report
 }
 
 /// A queue whose `fail_at`-th receive fails once (a throttled or dropped call; 0: none fails),
@@ -161,4 +183,49 @@ async fn a_failed_receive_while_gathering_processes_what_was_gathered() {
     assert_eq!(report.deleted, 5);
     queue.inner.close();
     assert!(queue.inner.is_drained());
+}
+
+/// Once the producer has closed the in-process queue and nothing is ready, the batch being
+/// gathered is complete: no message can join it, so it is converted at once instead of after
+/// the batching window (here a minute; the local pipeline's last batch waited out its 1 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_batch_of_a_closed_queue_is_not_held_for_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = handler(dir.path()).await;
+    let queue = std::sync::Arc::new(MemoryQueue::new(100));
+    let bodies = page_views(5);
+    // The producer closes while the poller waits for more (the race the pipeline runs into).
+    let producer = {
+        let queue = queue.clone();
+        std::thread::spawn(move || {
+            let mut bodies = bodies.into_iter();
+            for body in bodies.by_ref().take(3) {
+                queue.send_blocking(body);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            for body in bodies {
+                queue.send_blocking(body);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            queue.close();
+        })
+    };
+    let options = minute_window();
+    let watched = queue.clone();
+    let drained = move || watched.is_drained();
+    let report = poll_until(
+        &*queue,
+        &handler,
+        &options,
+        drained,
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the last batch is converted without waiting out the 60 s window");
+    producer.join().unwrap();
+    assert_eq!(report.batches, 1);
+    assert_eq!(report.total.counts.received, 5);
+    assert_eq!(report.total.counts.accepted, 5);
+    assert_eq!(report.deleted, 5);
+    assert!(queue.is_drained());
 }

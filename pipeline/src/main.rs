@@ -224,11 +224,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         total.failed.len()
     );
     println!(
-        "pipeline: {} files, {} bytes; {:.2} s, {:.0} events/s end to end",
+        "pipeline: {} files, {} bytes; {:.2} s, {:.0} events/s end to end, peak RSS {}",
         total.files,
         total.bytes,
         seconds,
-        generated.events as f64 / seconds.max(1e-9)
+        generated.events as f64 / seconds.max(1e-9),
+        behavior_converter::metrics::peak_rss_text(),
     );
     for (table, rows) in &total.rows {
         println!("  {table:28} {rows:>10} rows");

@@ -240,7 +240,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "output_bytes": totals.output_bytes,
             "files": totals.files,
             "batches": totals.batches,
-            "peak_rss_mb": peak_rss_kib() as f64 / 1024.0,
+            "peak_rss_mb": behavior_converter::metrics::peak_rss_bytes().unwrap_or(0) as f64 / (1024.0 * 1024.0),
         })
     );
     Ok(())
@@ -269,18 +269,4 @@ fn save(dir: Option<&std::path::Path>, key: &str, bytes: &[u8]) -> std::io::Resu
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, bytes)
-}
-
-/// The process's peak resident set (VmHWM), in KiB; 0 where /proc is not available.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -137,13 +137,25 @@ impl Queue for MemoryQueue {
             let arrived = self.arrived.notified();
             let got = self.take(max.clamp(1, 10), visibility);
             let now = Instant::now();
-            if !got.is_empty() || now >= deadline || self.is_drained() {
+            if !got.is_empty() || now >= deadline || self.exhausted() {
                 return Ok(got);
             }
             // Wake on arrival, or soon anyway: in-flight messages may expire back to ready.
             let nap = (deadline - now).min(Duration::from_millis(100));
             let _ = tokio::time::timeout(nap, arrived).await;
         }
+    }
+
+    fn exhausted(&self) -> bool {
+        let state = self.lock();
+        let now = Instant::now();
+        // An in-flight message past its visibility timeout is as good as ready.
+        state.closed
+            && state.ready.is_empty()
+            && state
+                .in_flight
+                .values()
+                .all(|(_, deadline)| *deadline > now)
     }
 
     async fn delete(&self, receipts: &[String]) -> Result<usize, String> {

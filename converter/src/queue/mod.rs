@@ -42,4 +42,12 @@ pub trait Queue: Send + Sync {
         receipts: &[String],
         visibility: Duration,
     ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// True when no message can arrive for now: the queue is closed to senders and has none
+    /// ready (an in-process queue whose producer has finished; redeliveries aside). The poller
+    /// then ends the batch it is gathering instead of waiting out the batching window, which
+    /// only waits for messages that could still arrive. SQS never knows this.
+    fn exhausted(&self) -> bool {
+        false
+    }
 }
