@@ -44,22 +44,33 @@ impl ConverterThread {
     fn start(registry: &'static Registry, limits: Limits) -> Self {
         let (jobs, queued) = std::sync::mpsc::channel::<Job>();
         let work = move || {
-            let mut converter = Converter::new(registry, limits);
+            // Made (again) inside `catch_unwind`, so no panic can end the thread.
+            let mut converter: Option<Converter<'static>> = None;
             // Ends when the handler, and with it the sender, is dropped.
             for Job { batch, reply } in queued {
+                // A caller that has gone (a runner shutting down) wants no result.
+                if reply.is_closed() {
+                    continue;
+                }
                 let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    converter.convert(&batch, now())
+                    converter
+                        .get_or_insert_with(|| Converter::new(registry, limits))
+                        .convert(&batch, now())
                 }));
                 let result = match converted {
                     Ok(converted) => converted.map_err(|error| error.to_string()),
                     // Only a bug could panic here (nothing panics on input): the batch is
                     // retried, by a converter without the state the panic left behind.
-                    Err(_) => {
-                        converter = Converter::new(registry, limits);
-                        Err("the conversion panicked".to_string())
+                    Err(panic) => {
+                        converter = None;
+                        let message = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Err(format!("the conversion panicked: {message}"))
                     }
                 };
-                // The caller may have gone (a runner shutting down): nothing to report to.
                 let _ = reply.send(result);
             }
         };

@@ -150,6 +150,10 @@ impl Queue for FlakyQueue {
     async fn extend(&self, receipts: &[String], visibility: Duration) -> Result<(), String> {
         self.inner.extend(receipts, visibility).await
     }
+
+    fn exhausted(&self) -> bool {
+        self.inner.exhausted()
+    }
 }
 
 /// A receive that fails while a batch is being gathered ends the gathering, and the messages

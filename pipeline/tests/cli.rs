@@ -48,9 +48,12 @@ fn the_local_pipeline_accounts_for_every_event() {
     );
 }
 
-/// Eight times the events in batches of the same size take about the same memory. (Before
-/// conversions ran on one thread, each thread of the blocking pool that converted a batch kept
-/// its own glibc arena's worth: 83 MB peak for 50,000 events, 291 MB for 400,000.)
+/// Eight times the events in batches of the same size take about the same memory: at most
+/// twice as much, as the larger run also fills the in-process queue (256 bodies; 57-59 MB
+/// against 79-81 MB peak in three release runs). Before conversions ran on one thread, each
+/// thread of the blocking pool that converted a batch kept its own glibc arena's worth: 83 MB
+/// for 50,000 events, 291 MB for 400,000. (`VmHWM` is Linux's.)
+#[cfg(target_os = "linux")]
 #[test]
 fn peak_memory_follows_the_batch_size_not_the_event_count() {
     let peak_mb = |count: &str| -> u64 {
@@ -74,7 +77,7 @@ fn peak_memory_follows_the_batch_size_not_the_event_count() {
     let small = peak_mb("50000");
     let large = peak_mb("400000");
     assert!(
-        large * 2 <= small * 3,
+        large <= small * 2,
         "peak RSS {small} MB for 50,000 events, {large} MB for 400,000: it grows with the input"
     );
 }

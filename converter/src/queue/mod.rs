@@ -46,7 +46,9 @@ pub trait Queue: Send + Sync {
     /// True when no message can arrive for now: the queue is closed to senders and has none
     /// ready (an in-process queue whose producer has finished; redeliveries aside). The poller
     /// then ends the batch it is gathering instead of waiting out the batching window, which
-    /// only waits for messages that could still arrive. SQS never knows this.
+    /// only waits for messages that could still arrive. SQS never knows this. While it holds,
+    /// `receive` may answer empty at once instead of waiting: a queue that wraps another must
+    /// pass this on, or the poller would ask again and again.
     fn exhausted(&self) -> bool {
         false
     }
