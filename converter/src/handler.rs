@@ -29,7 +29,7 @@ pub struct Handler {
 /// Always the same thread: glibc's allocator gives threads arenas of their own and keeps what
 /// an arena once held, so conversions spread over the blocking pool's threads grew the process
 /// by about a batch's memory per thread used, with the input instead of the batch size
-/// (`converter convert`, 100,000-line batches: 310 MB peak RSS at 500,000 events, 575 MB at
+/// (`converter convert`, 100,000-line batches: 310 MB peak RSS at 500,000 events, 603 MB at
 /// 1,000,000, 889 MB at 2,000,000).
 struct ConverterThread {
     jobs: std::sync::mpsc::Sender<Job>,
