@@ -1,5 +1,5 @@
 // The decode_body fuzz target's contract, shared by the target (fuzz/fuzz_targets/) and by
-// the test that replays the committed seeds on every test run (schema/tests/fuzz_seeds.rs).
+// the test that replays the committed seeds on every test run (schema/tests/it/fuzz_seeds.rs).
 // Included with `include!`, so no inner attributes or doc comments here.
 //
 // The input: arbitrary bytes as a batch of bodies (split at `0xFF`, which no JSON text holds,

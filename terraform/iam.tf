@@ -1,6 +1,6 @@
 # Least privilege: named actions only (no wildcards), on the ARNs this deployment uses. The only
 # "*" resources are for actions that support no resource (X-Ray writes, the ECR login token).
-# The consistency test (tests/tests/terraform.rs) checks these statements against the actions
+# The consistency test (tests/tests/it/terraform.rs) checks these statements against the actions
 # the converter's code calls (converter/src/contract.rs).
 
 # --- The converter function ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ resource "aws_lambda_function" "converter" {
   reserved_concurrent_executions = var.reserved_concurrency
 
   # Exactly the variables the converter reads (converter/src/contract.rs, LAMBDA_ENV); the
-  # consistency test (tests/tests/terraform.rs) fails on a missing or extra name.
+  # consistency test (tests/tests/it/terraform.rs) fails on a missing or extra name.
   environment {
     variables = {
       LAKE_URI        = "s3://${aws_s3_bucket.lake.bucket}/${var.lake_prefix}"

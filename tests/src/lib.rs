@@ -3,13 +3,14 @@
 //!
 //! - [`moto`]: `moto_server` (SQS and S3) on a free loopback port, with SDK clients;
 //! - [`proxy`]: a TCP proxy that can be switched to answer 503, for fault injection;
-//! - [`bin`] and [`python`]: the binaries under test and the independent reader.
+//! - [`bin`] and [`python`]: the binaries under test and the independent reader;
+//! - [`check`]: a finished command that must have succeeded.
 
 pub mod moto;
 pub mod proxy;
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// A workspace binary built next to the running test. `cargo test --workspace --all-targets`
 /// builds the binary of every package with integration tests before any test runs (all of
@@ -45,4 +46,17 @@ pub fn python() -> Command {
 /// A script under `tests/python/`.
 pub fn python_script(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/python")).join(name)
+}
+
+/// `output`, after asserting that its command succeeded; the failure names `what` and shows
+/// the command's stdout and stderr.
+pub fn check(output: Output, what: &str) -> Output {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use behavior_tests::moto::Moto;
 use behavior_tests::proxy::FaultProxy;
-use behavior_tests::{bin, python, python_script};
+use behavior_tests::{bin, check, python, python_script};
 use serde_json::Value;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -17,17 +17,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn check(output: Output, what: &str) -> Output {
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// Sends `count` events with `dirty_rate`; returns the generator's JSON summary.

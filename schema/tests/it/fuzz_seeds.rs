@@ -3,7 +3,7 @@
 //! small limits the fuzzer selects with a marker byte. What the fuzzer starts from keeps
 //! passing, and a seed added for a crash it found becomes a regression test.
 
-include!("../../fuzz/decode_body_contract.rs");
+include!("../../../fuzz/decode_body_contract.rs");
 
 #[test]
 fn every_fuzz_seed_keeps_the_decoder_contract() {

@@ -6,22 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use behavior_tests::{bin, python};
+use behavior_tests::{bin, check, python};
 use serde_json::Value;
 
 fn exports() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../exports")
-}
-
-fn check(output: Output, what: &str) -> Output {
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// The last line of stdout that is a JSON object.
