@@ -87,19 +87,14 @@ mod tests {
     }
 
     fn parquet_rows(root: &std::path::Path) -> usize {
+        use parquet::file::reader::FileReader;
         let mut rows = 0;
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "parquet") {
-                    let file = std::fs::File::open(&path).unwrap();
-                    let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
-                    use parquet::file::reader::FileReader;
-                    rows += reader.metadata().file_metadata().num_rows() as usize;
-                }
+        for entry in walkdir::WalkDir::new(root) {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_some_and(|e| e == "parquet") {
+                let file = std::fs::File::open(&path).unwrap();
+                let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+                rows += reader.metadata().file_metadata().num_rows() as usize;
             }
         }
         rows

@@ -16,6 +16,7 @@ use behavior_runtime::{Faker, Limits};
 use lambda_runtime::{Context, LambdaEvent};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
+use walkdir::WalkDir;
 
 /// A valid event of `event_type` with a chosen id and day (March 2026).
 fn event(event_type: &str, id: u32, day: u32) -> String {
@@ -55,29 +56,26 @@ async fn handler(root: &Path) -> Handler {
 /// Every file under `root`, relative, with its row count (Parquet) or line count (NDJSON).
 fn files(root: &Path) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let key = path.strip_prefix(root).unwrap().display().to_string();
-            assert!(!key.contains(".tmp"), "a temporary file was left: {key}");
-            let rows = if key.ends_with(".parquet") {
-                let file = std::fs::File::open(&path).unwrap();
-                ParquetRecordBatchReaderBuilder::try_new(file)
-                    .unwrap()
-                    .build()
-                    .unwrap()
-                    .map(|b| b.unwrap().num_rows())
-                    .sum()
-            } else {
-                std::fs::read_to_string(&path).unwrap().lines().count()
-            };
-            out.insert(key, rows);
+    for entry in WalkDir::new(root) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_dir() {
+            continue;
         }
+        let path = entry.path();
+        let key = path.strip_prefix(root).unwrap().display().to_string();
+        assert!(!key.contains(".tmp"), "a temporary file was left: {key}");
+        let rows = if key.ends_with(".parquet") {
+            let file = std::fs::File::open(path).unwrap();
+            ParquetRecordBatchReaderBuilder::try_new(file)
+                .unwrap()
+                .build()
+                .unwrap()
+                .map(|b| b.unwrap().num_rows())
+                .sum()
+        } else {
+            std::fs::read_to_string(path).unwrap().lines().count()
+        };
+        out.insert(key, rows);
     }
     out
 }

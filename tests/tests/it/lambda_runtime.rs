@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use behavior_tests::bin;
 use behavior_tests::moto::free_port;
 use serde_json::Value;
+use walkdir::WalkDir;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sqs/mixed_batch.json");
 
@@ -88,20 +89,21 @@ fn invoke(port: u16) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-/// Relative paths of the files under `root`.
+/// Relative paths of the files under `root`, sorted.
 fn files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
+    let mut out: Vec<String> = WalkDir::new(root)
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| !entry.file_type().is_dir())
+        .map(|entry| {
+            entry
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
     out.sort();
     out
 }

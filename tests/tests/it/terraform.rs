@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use behavior_converter::{BatchReport, contract, metrics};
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::{Block, Body, Expression, ObjectKey, Value};
+use walkdir::WalkDir;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -651,17 +652,12 @@ fn the_contract_lists_the_actions_of_every_sdk_call_in_the_converter() {
     };
     let call = regex::Regex::new(r"client\s*\.\s*([a-z_]+)\(\)").unwrap();
     let mut called = BTreeSet::new();
-    let mut stack = vec![repo_root().join("converter/src")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let source = std::fs::read_to_string(&path).unwrap();
-                for found in call.captures_iter(&source) {
-                    called.insert(action_of(&found[1]).to_string());
-                }
+    for entry in WalkDir::new(repo_root().join("converter/src")) {
+        let path = entry.unwrap().into_path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let source = std::fs::read_to_string(&path).unwrap();
+            for found in call.captures_iter(&source) {
+                called.insert(action_of(&found[1]).to_string());
             }
         }
     }
