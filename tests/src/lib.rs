@@ -4,7 +4,8 @@
 //! - [`moto`]: `moto_server` (SQS and S3) on a free loopback port, with SDK clients;
 //! - [`proxy`]: a TCP proxy that can be switched to answer 503, for fault injection;
 //! - [`bin`] and [`python`]: the binaries under test and the independent reader;
-//! - [`check`]: a finished command that must have succeeded.
+//! - [`check`]: a finished command that must have succeeded;
+//! - [`expected_kind`]: the quarantine kind each of the generator's invalid defects must get.
 
 pub mod moto;
 pub mod proxy;
@@ -59,4 +60,19 @@ pub fn check(output: Output, what: &str) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// The quarantine kind (the converter's error kind) each invalid defect the generator injects
+/// must produce, by the generator's name for it; `None` for the defects that are valid events
+/// (duplicates, late and out-of-order events).
+pub fn expected_kind(defect: &str) -> Option<&'static str> {
+    Some(match defect {
+        "malformed_json" | "truncated_json" => "malformed_json",
+        "wrong_type" | "epoch_timestamp" => "wrong_type",
+        "missing_field" => "missing_field",
+        "unknown_event_type" | "mixed_case_event_type" => "unknown_event_type",
+        "string_over_bound" => "too_long",
+        "invalid_utf8" => "invalid_utf8",
+        _ => return None,
+    })
 }

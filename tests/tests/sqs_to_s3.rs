@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use behavior_tests::moto::Moto;
 use behavior_tests::proxy::FaultProxy;
-use behavior_tests::{bin, check, python, python_script};
+use behavior_tests::{bin, check, expected_kind, python, python_script};
 use serde_json::Value;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -125,19 +125,6 @@ fn read_lake(moto: &Moto, lake: &str) -> Value {
 
 fn sum(batches: &[Value], field: &str) -> u64 {
     batches.iter().map(|b| b[field].as_u64().unwrap()).sum()
-}
-
-/// The quarantine kind each invalid defect must produce (the generator's names).
-fn expected_kind(defect: &str) -> Option<&'static str> {
-    Some(match defect {
-        "malformed_json" | "truncated_json" => "malformed_json",
-        "wrong_type" | "epoch_timestamp" => "wrong_type",
-        "missing_field" => "missing_field",
-        "unknown_event_type" | "mixed_case_event_type" => "unknown_event_type",
-        "string_over_bound" => "too_long",
-        "invalid_utf8" => "invalid_utf8",
-        _ => return None,
-    })
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use behavior_tests::{bin, check, python};
+use behavior_tests::{bin, check, expected_kind, python};
 use serde_json::Value;
 
 fn exports() -> PathBuf {
@@ -187,19 +187,6 @@ fn snowflake_sql_parses_with_sqlglot() {
             "pipe:rejected_events"
         ])
     );
-}
-
-/// The quarantine kind each invalid defect must produce (the generator's names).
-fn expected_kind(defect: &str) -> Option<&'static str> {
-    Some(match defect {
-        "malformed_json" | "truncated_json" => "malformed_json",
-        "wrong_type" | "epoch_timestamp" => "wrong_type",
-        "missing_field" => "missing_field",
-        "unknown_event_type" | "mixed_case_event_type" => "unknown_event_type",
-        "string_over_bound" => "too_long",
-        "invalid_utf8" => "invalid_utf8",
-        _ => return None,
-    })
 }
 
 /// The receipt time of the simulated redelivery, later than any real one.
